@@ -1,0 +1,34 @@
+//! The pure domain core of Portcullis.
+//!
+//! Nothing here performs I/O: no database, no HTTP, no clock, no randomness. Time and random bytes are
+//! parameters, so every rule can be tested with plain values. The layers above (`portcullis-store`,
+//! `portcullis` with its app and web modules) call into this crate; this crate never calls out.
+//!
+//! - [`email`]: [`Email`], the case-insensitive login name.
+//! - [`ids`]: [`UserId`], [`OrgId`].
+//! - [`names`]: [`DisplayName`], [`OrgName`].
+//! - [`roles`]: organization roles, the platform role and user status.
+//! - [`password`]: the policy for new passwords (length, guessability, not the email).
+//! - [`token`]: one-time and session tokens: random plain values, prefixed by kind, stored as SHA-256.
+//! - [`throttle`]: the persisted throttle state machine for failed attempts.
+//! - [`login`]: the login-flow stages, authentication methods (`amr`) and session lifetimes.
+//! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod email;
+pub mod ids;
+pub mod login;
+pub mod names;
+pub mod password;
+pub mod roles;
+pub mod throttle;
+pub mod time;
+pub mod token;
+
+pub use email::Email;
+pub use ids::{OrgId, UserId};
+pub use login::{Amr, LoginStage, SessionPolicy};
+pub use names::{DisplayName, OrgName};
+pub use roles::{OrgRole, PlatformRole, UserStatus};
+pub use time::UnixTime;
+pub use token::{PlainToken, TokenHash, TokenKind};

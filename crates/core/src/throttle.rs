@@ -1,0 +1,199 @@
+//! Throttling of failed attempts, as a pure state machine. The store persists [`ThrottleState`] per key
+//! (an account, an IP address), so every node and every restart sees the same delays.
+//!
+//! ```text
+//!            attempt (counted before the check of the secret, so parallel guesses cannot slip through)
+//!   ┌──────────────────────────────────────────────────────────────┐
+//!   │                                                              ▼
+//! Free ── failures < free ──► Free         failures ≥ free ──► Delayed(until = last + delay(failures))
+//!   ▲                                                              │
+//!   └──────────────── success (account: reset to 0) ◄──────────────┘
+//!                     quiet for `forget_after` (IP keys): reset to 0
+//! ```
+//!
+//! `delay(f)` doubles from `base_delay` at `f = free_failures` up to `max_delay`; from `hard_limit`
+//! failures on it is `hard_limit_delay`. Every delay ends by itself, so an attacker cannot lock a user
+//! out for good; with the account defaults (5 free, 1 s doubling to 15 min, 24 h from 100) reaching
+//! 100 consecutive failures takes about a day, and after that an attacker gets one guess a day.
+//! Customer service can lift a delay early (it deletes the state).
+
+use crate::time::UnixTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Failures allowed before the first delay.
+    pub free_failures: u32,
+    /// The first delay, in seconds; it doubles with each further failure.
+    pub base_delay: i64,
+    pub max_delay: i64,
+    /// From this many consecutive failures on, `hard_limit_delay` applies.
+    pub hard_limit: u32,
+    pub hard_limit_delay: i64,
+    /// Forget all failures after this many quiet seconds (for shared keys such as an IP address).
+    pub forget_after: Option<i64>,
+}
+
+impl ThrottlePolicy {
+    /// Password attempts on one account (NIST SP 800-63B §5.2.2: at most 100 consecutive failures).
+    pub const ACCOUNT_PASSWORD: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 5,
+        base_delay: 1,
+        max_delay: 15 * 60,
+        hard_limit: 100,
+        hard_limit_delay: 24 * 3600,
+        forget_after: None,
+    };
+
+    /// Password attempts from one IP address (or IPv6 /64), over all accounts: credential stuffing.
+    pub const IP_PASSWORD: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 20,
+        base_delay: 1,
+        max_delay: 15 * 60,
+        hard_limit: u32::MAX,
+        hard_limit_delay: 15 * 60,
+        forget_after: Some(3600),
+    };
+
+    /// Seconds to wait after the `failures`-th consecutive failure.
+    pub fn delay_after(&self, failures: u32) -> i64 {
+        if failures >= self.hard_limit {
+            return self.hard_limit_delay;
+        }
+        if failures < self.free_failures {
+            return 0;
+        }
+        let doublings = (failures - self.free_failures).min(40);
+        self.base_delay.saturating_mul(1_i64 << doublings).min(self.max_delay)
+    }
+}
+
+/// What is stored per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThrottleState {
+    pub failures: u32,
+    pub last_failure_at: UnixTime,
+}
+
+impl Default for UnixTime {
+    fn default() -> Self {
+        UnixTime(0)
+    }
+}
+
+/// The answer to "may this attempt go ahead?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Not before this moment.
+    RetryAt(UnixTime),
+}
+
+impl ThrottleState {
+    /// The state as it counts at `now` (quiet periods forgotten where the policy says so).
+    pub fn current(self, policy: &ThrottlePolicy, now: UnixTime) -> ThrottleState {
+        match policy.forget_after {
+            Some(quiet) if self.failures > 0 && now.0 - self.last_failure_at.0 >= quiet => ThrottleState::default(),
+            _ => self,
+        }
+    }
+
+    pub fn blocked_until(self, policy: &ThrottlePolicy, now: UnixTime) -> Option<UnixTime> {
+        let state = self.current(policy, now);
+        let until = state.last_failure_at.plus_secs(policy.delay_after(state.failures));
+        (state.failures > 0 && until > now).then_some(until)
+    }
+
+    pub fn check(self, policy: &ThrottlePolicy, now: UnixTime) -> Verdict {
+        match self.blocked_until(policy, now) {
+            Some(until) => Verdict::RetryAt(until),
+            None => Verdict::Allowed,
+        }
+    }
+
+    /// An attempt is counted as a failure before the secret is checked; a success undoes it.
+    pub fn after_attempt(self, policy: &ThrottlePolicy, now: UnixTime) -> ThrottleState {
+        let state = self.current(policy, now);
+        ThrottleState {
+            failures: state.failures.saturating_add(1),
+            last_failure_at: now,
+        }
+    }
+
+    /// A success on an account clears its failures.
+    pub fn after_account_success(self) -> ThrottleState {
+        ThrottleState::default()
+    }
+
+    /// A success from a shared key (an IP address) only takes back the attempt it had counted.
+    pub fn after_shared_success(self) -> ThrottleState {
+        ThrottleState {
+            failures: self.failures.saturating_sub(1),
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: ThrottlePolicy = ThrottlePolicy::ACCOUNT_PASSWORD;
+
+    fn fail(state: ThrottleState, n: u32, now: UnixTime) -> ThrottleState {
+        (0..n).fold(state, |s, _| s.after_attempt(&P, now))
+    }
+
+    #[test]
+    fn five_free_failures_then_growing_delays() {
+        let now = UnixTime(1_000);
+        let state = fail(ThrottleState::default(), 4, now);
+        assert_eq!(state.check(&P, now), Verdict::Allowed);
+        let state = state.after_attempt(&P, now);
+        assert_eq!(state.check(&P, now), Verdict::RetryAt(UnixTime(1_001)));
+        assert_eq!(state.check(&P, UnixTime(1_001)), Verdict::Allowed);
+        let delays: Vec<i64> = (5..=16).map(|f| P.delay_after(f)).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+    }
+
+    #[test]
+    fn from_one_hundred_failures_one_attempt_a_day() {
+        assert_eq!(P.delay_after(99), 900);
+        assert_eq!(P.delay_after(100), 86_400);
+        let state = ThrottleState {
+            failures: 100,
+            last_failure_at: UnixTime(0),
+        };
+        assert_eq!(state.check(&P, UnixTime(86_399)), Verdict::RetryAt(UnixTime(86_400)));
+        assert_eq!(
+            state.check(&P, UnixTime(86_400)),
+            Verdict::Allowed,
+            "no permanent lockout"
+        );
+    }
+
+    #[test]
+    fn reaching_one_hundred_takes_about_a_day() {
+        let total: i64 = (1..100).map(|f| P.delay_after(f)).sum();
+        assert!(total > 20 * 3600, "{total}");
+    }
+
+    #[test]
+    fn success_resets_the_account_but_only_takes_back_one_attempt_of_an_ip() {
+        let state = fail(ThrottleState::default(), 7, UnixTime(5));
+        assert_eq!(state.after_account_success(), ThrottleState::default());
+        assert_eq!(state.after_shared_success().failures, 6);
+        assert_eq!(ThrottleState::default().after_shared_success().failures, 0);
+    }
+
+    #[test]
+    fn ip_failures_are_forgotten_after_a_quiet_hour() {
+        let ip = ThrottlePolicy::IP_PASSWORD;
+        let state = (0..25).fold(ThrottleState::default(), |s, _| s.after_attempt(&ip, UnixTime(0)));
+        assert!(matches!(state.check(&ip, UnixTime(10)), Verdict::RetryAt(_)));
+        assert_eq!(state.current(&ip, UnixTime(3_600)), ThrottleState::default());
+        assert_eq!(state.after_attempt(&ip, UnixTime(3_600)).failures, 1);
+        // Accounts never forget on their own: only a success or customer service clears them.
+        let acct = fail(ThrottleState::default(), 3, UnixTime(0));
+        assert_eq!(acct.current(&P, UnixTime(10_000_000)).failures, 3);
+    }
+}
