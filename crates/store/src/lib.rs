@@ -1,1 +1,179 @@
+//! Storage for Portcullis: one interface over SQLite (embedded, the default) and PostgreSQL.
+//!
+//! Every query is written once, in SQL that both databases understand, and run through sqlx's `Any`
+//! driver; the few places where the dialects differ branch on [`Backend`]. To stay portable the schema
+//! keeps times as seconds since the epoch (`BIGINT`), ids as text and flags as integers. Migrations are
+//! versioned per backend in `migrations/{sqlite,postgres}` and kept in lockstep (a contract test
+//! compares the two schemas).
+//!
+//! - [`Store`]: the connection pool; `begin()` opens a write transaction, `read()` a read transaction.
+//! - [`Tx`]: a transaction; all queries are its methods, grouped by area in the modules below.
+//! - [`records`]: the rows as typed values (`portcullis-core` types, never raw strings).
+//! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
+//!
+//! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers queue on the busy
+//! timeout instead of failing when one upgrades a read lock. On PostgreSQL races are settled by
+//! unique constraints and compare-and-set updates, never by reading and then writing blindly.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod audit;
+mod error;
+mod links;
+mod orgs;
+pub mod records;
+mod sessions;
+mod throttles;
+mod users;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor};
+
+pub use error::{Conflict, StoreError};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The URL scheme picks the backend: `sqlite:` or `postgres:` / `postgresql:`.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects (creating the SQLite file if needed); does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or(StoreError::UnsupportedUrl)?;
+        let options: AnyConnectOptions = url.parse().map_err(StoreError::Database)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the embedded migrations of this backend. Safe to run on every start and from several
+    /// nodes at once (sqlx takes an advisory lock on PostgreSQL).
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    /// Opens a transaction for a state change.
+    pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
+    /// Opens a transaction that only reads (a consistent snapshot; no write lock on SQLite).
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(Tx {
+            tx: self.pool.begin().await?,
+            backend: self.backend,
+        })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Tables and their columns, sorted, for the schema lockstep test.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%' \
+                 ORDER BY 1, 2"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%' ORDER BY 1, 2"
+            }
+        };
+        Ok(sqlx::query_as(sql).fetch_all(&self.pool).await?)
+    }
+}
+
+/// One database transaction. Dropping it without [`Tx::commit`] rolls everything back, so a use case
+/// that fails half-way leaves nothing behind.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, Any>,
+    #[allow(dead_code)]
+    backend: Backend,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}

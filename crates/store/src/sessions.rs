@@ -1,0 +1,73 @@
+//! Server-side sessions, by the SHA-256 of their id. Every node reads the same rows, so a session
+//! started on one node works on all, and ending it anywhere ends it everywhere.
+
+use portcullis_core::{TokenHash, UnixTime, UserId};
+
+use crate::records::{SessionRecord, session_from_row};
+use crate::{Result, Tx};
+
+impl Tx {
+    pub async fn insert_session(&mut self, hash: &TokenHash, session: &SessionRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(hash.to_hex())
+        .bind(session.user_id.to_string())
+        .bind(session.stage.as_str())
+        .bind(portcullis_core::Amr::join(&session.amr))
+        .bind(session.created_at.0)
+        .bind(session.last_seen_at.0)
+        .bind(session.ip.clone())
+        .bind(session.user_agent.clone())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_session(&mut self, hash: &TokenHash) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT user_id, stage, amr, created_at, last_seen_at, ip, user_agent FROM sessions WHERE id_hash = $1",
+        )
+        .bind(hash.to_hex())
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    pub async fn touch_session(&mut self, hash: &TokenHash, now: UnixTime) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now.0)
+            .bind(hash.to_hex())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// True if there was such a session.
+    pub async fn delete_session(&mut self, hash: &TokenHash) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(hash.to_hex())
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_sessions_of(&mut self, user: UserId) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Removes sessions idle since `idle_before` or created before `created_before` (the sweep).
+    pub async fn delete_dead_sessions(&mut self, idle_before: UnixTime, created_before: UnixTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before.0)
+            .bind(created_before.0)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,425 @@
+//! The storage contract: every test runs against SQLite and against PostgreSQL (when
+//! `PORTCULLIS_TEST_DATABASE_URL` is set), each on a fresh database, through the one `Store` interface.
+
+use portcullis_core::throttle::ThrottleState;
+use portcullis_core::{
+    Amr, DisplayName, Email, LoginStage, OrgId, OrgName, OrgRole, PlainToken, PlatformRole, TokenKind, UnixTime,
+    UserId, UserStatus,
+};
+use portcullis_store::records::{AuditEvent, LinkPurpose, LinkRecord, NewUser, OrgRecord, SessionRecord};
+use portcullis_store::{Conflict, Store, StoreError};
+use portcullis_testkit::{Kind, TestDatabase};
+
+/// Declares one contract test, run once per backend.
+macro_rules! contract {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(Kind::Sqlite, stringify!($name), $body).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(Kind::Postgres, stringify!($name), $body).await;
+            }
+        }
+    };
+}
+
+async fn run<F, Fut>(kind: Kind, name: &str, body: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = TestDatabase::of_kind(kind, &format!("contract::{name}::postgres")).await else {
+        return;
+    };
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    body(store.clone()).await;
+    store.close().await;
+}
+
+fn rnd16() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+fn token() -> PlainToken {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).unwrap();
+    PlainToken::from_random(TokenKind::OneTimeLink, b)
+}
+
+fn new_user(email: &str, org: Option<(OrgId, OrgRole)>) -> NewUser {
+    NewUser {
+        id: UserId::from_random_bytes(rnd16()),
+        email: Email::parse(email).unwrap(),
+        display_name: None,
+        org,
+        platform_role: None,
+        status: UserStatus::Invited,
+        created_at: UnixTime(100),
+    }
+}
+
+fn new_org(name: &str) -> OrgRecord {
+    OrgRecord {
+        id: OrgId::from_random_bytes(rnd16()),
+        name: OrgName::parse(name).unwrap(),
+        created_at: UnixTime(1),
+    }
+}
+
+async fn add_org(store: &Store, name: &str) -> OrgRecord {
+    let org = new_org(name);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_org(&org).await.unwrap();
+    tx.commit().await.unwrap();
+    org
+}
+
+async fn add_user(store: &Store, user: &NewUser) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    tx.insert_user(user).await?;
+    tx.commit().await
+}
+
+contract!(users_are_found_by_email_whatever_its_case, |store: Store| async move {
+    let mut user = new_user("Anna@Example.com", None);
+    user.platform_role = Some(PlatformRole::CustomerService);
+    add_user(&store, &user).await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let found = tx
+        .find_user_by_email(&Email::parse("ANNA@example.COM").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, user.id);
+    assert_eq!(found.status, UserStatus::Invited);
+    assert_eq!(found.platform_role, Some(PlatformRole::CustomerService));
+    assert_eq!(found.password_hash, None);
+    assert_eq!(tx.find_user(user.id).await.unwrap().unwrap().email, user.email);
+    assert!(
+        tx.find_user_by_email(&Email::parse("bob@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+});
+
+contract!(a_second_account_for_an_email_is_a_conflict, |store: Store| async move {
+    add_user(&store, &new_user("anna@example.com", None)).await.unwrap();
+    let err = add_user(&store, &new_user("ANNA@example.com", None)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(Conflict::EmailTaken)), "{err:?}");
+});
+
+contract!(organization_names_are_unique_without_case, |store: Store| async move {
+    add_org(&store, "Port of Rotterdam").await;
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.insert_org(&new_org("PORT OF ROTTERDAM")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(Conflict::OrgNameTaken)), "{err:?}");
+    drop(tx);
+    let mut tx = store.read().await.unwrap();
+    assert!(
+        tx.find_org_by_name(&OrgName::parse("port of rotterdam").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+});
+
+contract!(
+    the_database_refuses_a_second_main_administrator,
+    |store: Store| async move {
+        let org = add_org(&store, "Acme").await;
+        let other = add_org(&store, "Other").await;
+        add_user(&store, &new_user("main@acme.test", Some((org.id, OrgRole::MainAdmin))))
+            .await
+            .unwrap();
+        add_user(&store, &new_user("admin@acme.test", Some((org.id, OrgRole::UserAdmin))))
+            .await
+            .unwrap();
+        add_user(
+            &store,
+            &new_user("main@other.test", Some((other.id, OrgRole::MainAdmin))),
+        )
+        .await
+        .unwrap();
+        let err = add_user(
+            &store,
+            &new_user("second@acme.test", Some((org.id, OrgRole::MainAdmin))),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(Conflict::MainAdminExists)),
+            "{err:?}"
+        );
+        let mut tx = store.read().await.unwrap();
+        let orgs = tx.list_orgs().await.unwrap();
+        assert_eq!(orgs.len(), 2);
+        assert_eq!(orgs[0].org.name.as_str(), "Acme");
+        assert_eq!(orgs[0].members, 2);
+        assert_eq!(orgs[0].main_admin.as_ref().unwrap().as_str(), "main@acme.test");
+        assert_eq!(tx.list_users(Some(org.id)).await.unwrap().len(), 2);
+        assert_eq!(tx.list_users(None).await.unwrap().len(), 3);
+    }
+);
+
+contract!(
+    a_transaction_dropped_without_commit_leaves_nothing,
+    |store: Store| async move {
+        let org = new_org("Half Done");
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_org(&org).await.unwrap();
+        tx.insert_user(&new_user("main@half.test", Some((org.id, OrgRole::MainAdmin))))
+            .await
+            .unwrap();
+        drop(tx);
+        let mut tx = store.read().await.unwrap();
+        assert!(tx.find_org(org.id).await.unwrap().is_none());
+        assert_eq!(tx.count_users().await.unwrap(), 0);
+    }
+);
+
+contract!(activating_needs_an_invited_user, |store: Store| async move {
+    let user = new_user("anna@example.com", None);
+    add_user(&store, &user).await.unwrap();
+    let name = DisplayName::parse("Anna").unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.activate_user(user.id, &name, "$argon2id$fake", UnixTime(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.activate_user(user.id, &name, "$argon2id$other", UnixTime(6))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let found = store.read().await.unwrap().find_user(user.id).await.unwrap().unwrap();
+    assert_eq!(found.status, UserStatus::Active);
+    assert_eq!(found.display_name, Some(name));
+    assert_eq!(found.password_hash.as_deref(), Some("$argon2id$fake"));
+});
+
+contract!(
+    a_link_is_used_once_and_never_after_it_expires,
+    |store: Store| async move {
+        let user = new_user("anna@example.com", None);
+        add_user(&store, &user).await.unwrap();
+        let (fresh, old) = (token(), token());
+        let link = |expires| LinkRecord {
+            purpose: LinkPurpose::Invitation,
+            user_id: Some(user.id),
+            created_by: None,
+            created_at: UnixTime(0),
+            expires_at: UnixTime(expires),
+            used_at: None,
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_link(&fresh.hash(), &link(1000)).await.unwrap();
+        tx.insert_link(&old.hash(), &link(10)).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        assert!(!tx.use_link(&old.hash(), UnixTime(10)).await.unwrap(), "expired at 10");
+        assert!(tx.use_link(&fresh.hash(), UnixTime(20)).await.unwrap());
+        assert!(!tx.use_link(&fresh.hash(), UnixTime(21)).await.unwrap(), "second use");
+        assert!(!tx.use_link(&token().hash(), UnixTime(21)).await.unwrap(), "unknown");
+        tx.commit().await.unwrap();
+        let found = store
+            .read()
+            .await
+            .unwrap()
+            .find_link(&fresh.hash())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.used_at, Some(UnixTime(20)));
+        assert_eq!(found.user_id, Some(user.id));
+    }
+);
+
+contract!(racing_uses_of_one_link_let_exactly_one_win, |store: Store| async move {
+    let link = token();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_link(
+        &link.hash(),
+        &LinkRecord {
+            purpose: LinkPurpose::Bootstrap,
+            user_id: None,
+            created_by: None,
+            created_at: UnixTime(0),
+            expires_at: UnixTime(1000),
+            used_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, hash) = (store.clone(), link.hash());
+            tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                let won = tx.use_link(&hash, UnixTime(5)).await.unwrap();
+                tx.commit().await.unwrap();
+                won
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        wins += usize::from(task.await.unwrap());
+    }
+    assert_eq!(wins, 1);
+});
+
+contract!(sessions_are_stored_by_hash, |store: Store| async move {
+    let user = new_user("anna@example.com", None);
+    add_user(&store, &user).await.unwrap();
+    let id = PlainToken::from_random(TokenKind::Session, [3; 32]);
+    let session = SessionRecord {
+        user_id: user.id,
+        stage: LoginStage::MfaSetupRequired,
+        amr: vec![Amr::Pwd],
+        created_at: UnixTime(10),
+        last_seen_at: UnixTime(10),
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("test".into()),
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&id.hash(), &session).await.unwrap();
+    tx.touch_session(&id.hash(), UnixTime(70)).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = store
+        .read()
+        .await
+        .unwrap()
+        .find_session(&id.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found,
+        SessionRecord {
+            last_seen_at: UnixTime(70),
+            ..session
+        }
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_dead_sessions(UnixTime(70), UnixTime(0)).await.unwrap(), 0);
+    assert!(tx.delete_session(&id.hash()).await.unwrap());
+    assert!(!tx.delete_session(&id.hash()).await.unwrap());
+    assert!(tx.find_session(&id.hash()).await.unwrap().is_none());
+});
+
+contract!(throttle_updates_are_compare_and_set, |store: Store| async move {
+    let zero = ThrottleState::default();
+    let one = ThrottleState {
+        failures: 1,
+        last_failure_at: UnixTime(5),
+    };
+    let two = ThrottleState {
+        failures: 2,
+        last_failure_at: UnixTime(6),
+    };
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.throttle("acct:x").await.unwrap(), zero);
+    assert!(tx.swap_throttle("acct:x", zero, one).await.unwrap());
+    assert!(!tx.swap_throttle("acct:x", zero, two).await.unwrap(), "stale old value");
+    assert!(tx.swap_throttle("acct:x", one, two).await.unwrap());
+    assert_eq!(tx.throttle("acct:x").await.unwrap(), two);
+    tx.clear_throttle("acct:x").await.unwrap();
+    assert_eq!(tx.throttle("acct:x").await.unwrap(), zero);
+    tx.commit().await.unwrap();
+});
+
+contract!(
+    racing_throttle_updates_count_every_attempt_once,
+    |store: Store| async move {
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let mut tx = store.begin().await.unwrap();
+                        let old = tx.throttle("ip:1").await.unwrap();
+                        let new = ThrottleState {
+                            failures: old.failures + 1,
+                            last_failure_at: UnixTime(9),
+                        };
+                        if tx.swap_throttle("ip:1", old, new).await.unwrap() {
+                            tx.commit().await.unwrap();
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(store.read().await.unwrap().throttle("ip:1").await.unwrap().failures, 12);
+    }
+);
+
+contract!(
+    audit_events_are_appended_and_read_newest_first,
+    |store: Store| async move {
+        let user = new_user("anna@example.com", None);
+        add_user(&store, &user).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        for (at, kind) in [(1, "login_failed"), (2, "login_password_ok")] {
+            tx.append_audit(&AuditEvent {
+                at: UnixTime(at),
+                kind: kind.into(),
+                actor: None,
+                target: Some(user.id),
+                org: None,
+                ip: Some("192.0.2.1".into()),
+                detail: serde_json::json!({"reason": "test"}),
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let events = store.read().await.unwrap().audit_of_user(user.id, 10).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["login_password_ok", "login_failed"]
+        );
+        assert_eq!(events[0].detail["reason"], "test");
+    }
+);
+
+/// Both backends' migrations produce the same tables and columns.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let Some(pg) = TestDatabase::postgres("contract::sqlite_and_postgres_schemas_match").await else {
+        return;
+    };
+    let sqlite = TestDatabase::sqlite();
+    let mut schemas = Vec::new();
+    for db in [&sqlite, &pg] {
+        let store = Store::connect(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        schemas.push(store.schema_columns().await.unwrap());
+    }
+    assert!(schemas[0].len() > 20);
+    assert_eq!(schemas[0], schemas[1]);
+}
+
+/// Migrating twice (a restart, or a second node) is harmless.
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    let db = TestDatabase::sqlite();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+}
