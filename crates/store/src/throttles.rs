@@ -47,6 +47,15 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Takes back one counted attempt (a success from a shared key such as an IP address).
+    pub async fn release_throttle_attempt(&mut self, key: &str) -> Result<()> {
+        sqlx::query("UPDATE throttles SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(key)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// Lifts a throttle (customer service, or the sweep of old zero rows).
     pub async fn clear_throttle(&mut self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM throttles WHERE key = $1")

@@ -101,6 +101,16 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 
+    pub async fn set_password_hash(&mut self, id: UserId, password_hash: &str, now: UnixTime) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now.0)
+            .bind(id.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn record_login(&mut self, id: UserId, now: UnixTime) -> Result<()> {
         sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
             .bind(now.0)

@@ -1,0 +1,73 @@
+//! What a use case can answer besides success. No HTTP here: the web layer maps each variant to a
+//! status and a message, in one place.
+
+use portcullis_core::UnixTime;
+use portcullis_core::email::EmailError;
+use portcullis_core::names::NameError;
+use portcullis_core::password::PasswordProblem;
+use portcullis_store::{Conflict, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid email: {0}")]
+    InvalidEmail(#[from] EmailError),
+    #[error("invalid name: {0}")]
+    InvalidName(#[from] NameError),
+    #[error("password refused: {0}")]
+    Password(#[from] PasswordProblem),
+    #[error("the passwords do not match")]
+    PasswordMismatch,
+    #[error("a main administrator can only be created with the organization")]
+    RoleNotInvitable,
+    #[error("no organization is called {0:?}")]
+    UnknownOrg(String),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("an organization with this name already exists")]
+    OrgNameTaken,
+    #[error("the organization already has a main administrator")]
+    MainAdminExists,
+    #[error("the link is not valid")]
+    LinkUnknown,
+    #[error("the link has been used already")]
+    LinkUsed,
+    #[error("the link has expired")]
+    LinkExpired,
+    #[error("wrong email or password")]
+    InvalidCredentials {
+        /// Set when this failure started a delay.
+        retry_at: Option<UnixTime>,
+    },
+    #[error("too many attempts; retry at {retry_at:?}")]
+    Throttled { retry_at: UnixTime },
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(Conflict::EmailTaken) => AppError::EmailTaken,
+            StoreError::Conflict(Conflict::OrgNameTaken) => AppError::OrgNameTaken,
+            StoreError::Conflict(Conflict::MainAdminExists) => AppError::MainAdminExists,
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<super::passwords::HashError> for AppError {
+    fn from(err: super::passwords::HashError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
+impl AppError {
+    /// Whether this is the server's fault (logged with its cause chain, shown only as a request id).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, AppError::Store(_) | AppError::Internal(_))
+    }
+}

@@ -1,0 +1,137 @@
+//! One-time links: opening one (which changes nothing, so a mail scanner or a second look is harmless)
+//! and accepting it (choosing a name and password), which uses the link, activates the account and
+//! starts a session at the MFA-setup stage — all in one transaction.
+
+use portcullis_core::password::check_new_password;
+use portcullis_core::{Amr, DisplayName, Email, LoginStage, PlainToken, PlatformRole, TokenKind, UnixTime, UserStatus};
+use portcullis_store::records::{LinkPurpose, LinkRecord, NewUser, SessionRecord, UserRecord};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::{App, AppError, Client, event, random};
+
+/// What the link's page shows before the user chooses a password.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub purpose: LinkPurpose,
+    /// The invited user (none for the first-administrator setup, which asks for an email).
+    pub user: Option<UserRecord>,
+    pub expires_at: UnixTime,
+}
+
+/// The form of the link's page.
+pub struct AcceptInput {
+    /// Only for the first-administrator setup link.
+    pub email: Option<String>,
+    pub display_name: String,
+    pub password: SecretString,
+    pub confirm: SecretString,
+}
+
+impl App {
+    /// Looks a link up and says whether it can still be used.
+    pub async fn open_link(&self, token: &str) -> Result<LinkView, AppError> {
+        let token = PlainToken::parse(TokenKind::OneTimeLink, token).map_err(|_| AppError::LinkUnknown)?;
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        let link = tx.find_link(&token.hash()).await?.ok_or(AppError::LinkUnknown)?;
+        check_usable(&link, now)?;
+        let user = match link.user_id {
+            Some(id) => Some(tx.find_user(id).await?.ok_or(AppError::LinkUnknown)?),
+            None => None,
+        };
+        if user.as_ref().is_some_and(|u| u.status != UserStatus::Invited) {
+            return Err(AppError::LinkUsed);
+        }
+        Ok(LinkView {
+            purpose: link.purpose,
+            user,
+            expires_at: link.expires_at,
+        })
+    }
+
+    /// Uses the link: the account becomes active with the chosen password, and a session starts at
+    /// the MFA-setup stage. Returns the new session's token.
+    pub async fn accept_link(&self, token: &str, input: AcceptInput, client: &Client) -> Result<PlainToken, AppError> {
+        let view = self.open_link(token).await?;
+        let token = PlainToken::parse(TokenKind::OneTimeLink, token).map_err(|_| AppError::LinkUnknown)?;
+        let email = match &view.user {
+            Some(user) => user.email.clone(),
+            None => Email::parse(input.email.as_deref().unwrap_or_default())?,
+        };
+        let name = DisplayName::parse(&input.display_name)?;
+        check_new_password(input.password.expose_secret(), email.as_str(), &[name.as_str()])?;
+        if input.password.expose_secret() != input.confirm.expose_secret() {
+            return Err(AppError::PasswordMismatch);
+        }
+        let hash = self.passwords.hash(&input.password).await?;
+
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.use_link(&token.hash(), now).await? {
+            // Used or expired since we looked: say which.
+            let link = tx.find_link(&token.hash()).await?.ok_or(AppError::LinkUnknown)?;
+            check_usable(&link, now)?;
+            return Err(AppError::LinkUsed);
+        }
+        let user_id = match view.user {
+            Some(user) => {
+                if !tx.activate_user(user.id, &name, &hash, now).await? {
+                    return Err(AppError::LinkUsed);
+                }
+                user.id
+            }
+            None => {
+                let user = NewUser {
+                    id: random::user_id()?,
+                    email,
+                    display_name: Some(name),
+                    org: None,
+                    platform_role: Some(PlatformRole::CustomerService),
+                    status: UserStatus::Invited,
+                    created_at: now,
+                };
+                tx.insert_user(&user).await?;
+                let Some(name) = &user.display_name else {
+                    return Err(AppError::Internal("no name".into()));
+                };
+                tx.activate_user(user.id, name, &hash, now).await?;
+                // The platform has its first administrator: any other setup link dies now.
+                tx.expire_unused_links(LinkPurpose::Bootstrap, now).await?;
+                user.id
+            }
+        };
+        let session = random::token(TokenKind::Session)?;
+        tx.insert_session(
+            &session.hash(),
+            &SessionRecord {
+                user_id,
+                stage: LoginStage::after_password(false),
+                amr: vec![Amr::Pwd],
+                created_at: now,
+                last_seen_at: now,
+                ip: client.ip.map(|ip| ip.to_string()),
+                user_agent: client.user_agent.clone(),
+            },
+        )
+        .await?;
+        let kind = match view.purpose {
+            LinkPurpose::Invitation => "invitation_accepted",
+            LinkPurpose::Bootstrap => "setup_link_used",
+        };
+        tx.append_audit(&event(now, kind, Some(user_id), Some(user_id), None, client, json!({})))
+            .await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+}
+
+fn check_usable(link: &LinkRecord, now: UnixTime) -> Result<(), AppError> {
+    if link.used_at.is_some() {
+        Err(AppError::LinkUsed)
+    } else if link.expires_at <= now {
+        Err(AppError::LinkExpired)
+    } else {
+        Ok(())
+    }
+}

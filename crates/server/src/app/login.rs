@@ -1,0 +1,265 @@
+//! The password step of the login flow, its throttling, and sessions.
+//!
+//! Throttling (see `portcullis_core::throttle`) is checked per account and per client address before
+//! any password is hashed, and the attempt is counted *before* the hash, with a compare-and-set: a
+//! burst of parallel guesses cannot slip through between a check and a write. A success takes the
+//! count back. The account key is the hash of the email, whether or not an account exists, so the
+//! throttle behaves the same for known and unknown addresses.
+
+use std::net::IpAddr;
+
+use portcullis_core::throttle::{ThrottlePolicy, Verdict};
+use portcullis_core::token::sha256_hex;
+use portcullis_core::{Amr, Email, LoginStage, PlainToken, TokenHash, TokenKind, UnixTime, UserStatus};
+use portcullis_store::records::{SessionRecord, UserRecord};
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::{App, AppError, Client, event, random};
+
+/// A live session, as the pages see it.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub token_hash: TokenHash,
+    pub user: UserRecord,
+    pub stage: LoginStage,
+    pub amr: Vec<Amr>,
+    pub created_at: UnixTime,
+}
+
+/// What the password step gives: a new session and where the user goes next.
+#[derive(Debug)]
+pub struct PasswordOk {
+    pub session: PlainToken,
+    pub stage: LoginStage,
+}
+
+fn account_key(email: &Email) -> String {
+    format!("acct:{}", sha256_hex(email.as_str()))
+}
+
+/// IPv4 addresses count alone; IPv6 clients by their /64, which one subscriber usually holds whole.
+fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("ip:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+impl App {
+    pub async fn login_password(
+        &self,
+        email: &str,
+        password: &SecretString,
+        client: &Client,
+    ) -> Result<PasswordOk, AppError> {
+        let email = Email::parse(email)?;
+        let mut keys = vec![(account_key(&email), ThrottlePolicy::ACCOUNT_PASSWORD)];
+        if let Some(ip) = client.ip {
+            keys.push((ip_key(ip), ThrottlePolicy::IP_PASSWORD));
+        }
+        let now = self.now();
+        if let Err(err) = self.count_attempt(&keys, now).await {
+            if let AppError::Throttled { retry_at } = err {
+                let mut tx = self.store.begin().await?;
+                tx.append_audit(&event(
+                    now,
+                    "login_throttled",
+                    None,
+                    None,
+                    None,
+                    client,
+                    json!({ "retry_at": retry_at.0 }),
+                ))
+                .await?;
+                tx.commit().await?;
+            }
+            return Err(err);
+        }
+
+        let user = self.store.read().await?.find_user_by_email(&email).await?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let password_ok = self.passwords.verify(password, stored.as_deref()).await?;
+
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (Some(user), true) = (user, password_ok) else {
+            let target = tx.find_user_by_email(&email).await?.map(|u| u.id);
+            tx.append_audit(&event(
+                now,
+                "login_failed",
+                None,
+                target,
+                None,
+                client,
+                json!({ "step": "password" }),
+            ))
+            .await?;
+            let retry_at = tx.throttle(&keys[0].0).await?.blocked_until(&keys[0].1, now);
+            tx.commit().await?;
+            return Err(AppError::InvalidCredentials { retry_at });
+        };
+        tx.clear_throttle(&keys[0].0).await?;
+        for (key, _) in &keys[1..] {
+            tx.release_throttle_attempt(key).await?;
+        }
+        let org = user.org.map(|(id, _)| id);
+        if user.status != UserStatus::Active {
+            tx.append_audit(&event(
+                now,
+                "login_refused_disabled",
+                None,
+                Some(user.id),
+                org,
+                client,
+                json!({}),
+            ))
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::AccountDisabled);
+        }
+        if stored.is_some_and(|s| self.passwords.needs_rehash(&s)) {
+            // The configured argon2 cost changed: upgrade this hash while the password is at hand.
+            let rehashed = self.passwords.hash(password).await?;
+            tx.set_password_hash(user.id, &rehashed, now).await?;
+        }
+        let stage = LoginStage::after_password(false);
+        let session = random::token(TokenKind::Session)?;
+        tx.insert_session(
+            &session.hash(),
+            &SessionRecord {
+                user_id: user.id,
+                stage,
+                amr: vec![Amr::Pwd],
+                created_at: now,
+                last_seen_at: now,
+                ip: client.ip.map(|ip| ip.to_string()),
+                user_agent: client.user_agent.clone(),
+            },
+        )
+        .await?;
+        tx.record_login(user.id, now).await?;
+        tx.append_audit(&event(
+            now,
+            "login_password_ok",
+            None,
+            Some(user.id),
+            org,
+            client,
+            json!({ "next": stage.as_str() }),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(PasswordOk { session, stage })
+    }
+
+    /// Counts one attempt on every key, or refuses if any key is throttled. Retries when another
+    /// node changed a counter between our read and our write.
+    async fn count_attempt(&self, keys: &[(String, ThrottlePolicy)], now: UnixTime) -> Result<(), AppError> {
+        'retry: for _ in 0..10 {
+            let mut tx = self.store.begin().await?;
+            let mut states = Vec::with_capacity(keys.len());
+            for (key, policy) in keys {
+                let state = tx.throttle(key).await?;
+                if let Verdict::RetryAt(retry_at) = state.check(policy, now) {
+                    return Err(AppError::Throttled { retry_at });
+                }
+                states.push(state);
+            }
+            for ((key, policy), state) in keys.iter().zip(states) {
+                if !tx.swap_throttle(key, state, state.after_attempt(policy, now)).await? {
+                    continue 'retry;
+                }
+            }
+            tx.commit().await?;
+            return Ok(());
+        }
+        // Heavy contention on one key is itself a sign of a burst: refuse briefly.
+        Err(AppError::Throttled {
+            retry_at: now.plus_secs(1),
+        })
+    }
+
+    /// The live session for a cookie value, or `None`. Ends sessions that timed out or whose user
+    /// is no longer active, and records activity about once a minute.
+    pub async fn session(&self, token: &str) -> Result<Option<CurrentSession>, AppError> {
+        let Ok(token) = PlainToken::parse(TokenKind::Session, token) else {
+            return Ok(None);
+        };
+        let hash = token.hash();
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        let Some(session) = tx.find_session(&hash).await? else {
+            return Ok(None);
+        };
+        let user = tx.find_user(session.user_id).await?;
+        drop(tx);
+        let live = self
+            .session_policy
+            .is_live(session.created_at, session.last_seen_at, now);
+        let user = match user {
+            Some(user) if live && user.status == UserStatus::Active => user,
+            _ => {
+                let mut tx = self.store.begin().await?;
+                tx.delete_session(&hash).await?;
+                tx.commit().await?;
+                return Ok(None);
+            }
+        };
+        if self.session_policy.should_touch(session.last_seen_at, now) {
+            let mut tx = self.store.begin().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(CurrentSession {
+            token_hash: hash,
+            user,
+            stage: session.stage,
+            amr: session.amr,
+            created_at: session.created_at,
+        }))
+    }
+
+    /// Ends the session on the server (every node sees it gone).
+    pub async fn logout(&self, session: &CurrentSession, client: &Client) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if tx.delete_session(&session.token_hash).await? {
+            let org = session.user.org.map(|(id, _)| id);
+            tx.append_audit(&event(
+                now,
+                "logout",
+                Some(session.user.id),
+                Some(session.user.id),
+                org,
+                client,
+                json!({}),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(ip_key(a), ip_key(b));
+        assert_eq!(ip_key("192.0.2.7".parse().unwrap()), "ip:192.0.2.7");
+    }
+
+    #[test]
+    fn account_keys_do_not_hold_the_email() {
+        let key = account_key(&Email::parse("anna@example.com").unwrap());
+        assert!(!key.contains("anna"));
+    }
+}

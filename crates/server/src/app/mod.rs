@@ -1,0 +1,127 @@
+//! The use cases. Each public method of [`App`] reads the clock once, opens one transaction, checks
+//! who may act, calls the core, writes, audits and commits — so a failure half-way leaves nothing.
+//! The web layer and the command line are two front doors to these same functions.
+//!
+//! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
+//! - [`invitation`]: opening and accepting a one-time link (choosing a password).
+//! - [`login`]: the password step, throttling, sessions, logout.
+//! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
+//! - [`clock`], [`random`]: the injected clock and the OS random generator.
+
+pub mod admin;
+pub mod clock;
+mod error;
+pub mod invitation;
+pub mod login;
+pub mod passwords;
+pub mod random;
+
+use std::sync::Arc;
+
+use portcullis_core::{OrgId, SessionPolicy, UnixTime, UserId};
+use portcullis_store::Store;
+use portcullis_store::records::AuditEvent;
+use url::Url;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+use passwords::Passwords;
+
+use crate::settings::Settings;
+
+/// Who is on the other end of a request, for throttling and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+pub struct App {
+    pub store: Store,
+    clock: Arc<dyn Clock>,
+    passwords: Passwords,
+    pub session_policy: SessionPolicy,
+    pub invitation_ttl: i64,
+    pub public_url: Url,
+    pub service_name: String,
+}
+
+/// How long the first customer-service setup link (and `support invite`) stays valid.
+pub const SETUP_LINK_TTL: i64 = 24 * 3600;
+
+impl App {
+    pub fn new(store: Store, settings: &Settings, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+        let passwords = Passwords::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.argon2_parallelism,
+            settings.hash_concurrency(),
+        )?;
+        Ok(App {
+            store,
+            clock,
+            passwords,
+            session_policy: SessionPolicy {
+                idle_timeout: settings.session_idle_timeout.as_secs() as i64,
+                absolute_timeout: settings.session_absolute_timeout.as_secs() as i64,
+            },
+            invitation_ttl: settings.invitation_ttl.as_secs() as i64,
+            public_url: settings.public_url.clone(),
+            service_name: settings.service_name.clone(),
+        })
+    }
+
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    /// The absolute URL of a one-time link.
+    pub fn link_url(&self, token: &portcullis_core::PlainToken) -> String {
+        let mut url = self.public_url.clone();
+        url.set_path(&format!("invitation/{}", token.expose()));
+        url.to_string()
+    }
+
+    /// Removes dead sessions and links expired for more than a week (run periodically).
+    pub async fn sweep(&self) -> Result<(u64, u64), AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let sessions = tx
+            .delete_dead_sessions(
+                now.plus_secs(-self.session_policy.idle_timeout),
+                now.plus_secs(-self.session_policy.absolute_timeout),
+            )
+            .await?;
+        let links = tx.delete_links_expired_before(now.plus_secs(-7 * 24 * 3600)).await?;
+        tx.commit().await?;
+        Ok((sessions, links))
+    }
+}
+
+/// Builds an audit event; `detail` is a JSON object and must never hold a secret.
+pub(crate) fn event(
+    at: UnixTime,
+    kind: &str,
+    actor: Option<UserId>,
+    target: Option<UserId>,
+    org: Option<OrgId>,
+    client: &Client,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    let mut detail = detail;
+    if let (Some(ua), Some(map)) = (&client.user_agent, detail.as_object_mut()) {
+        map.insert(
+            "user_agent".into(),
+            serde_json::Value::String(ua.chars().take(200).collect()),
+        );
+    }
+    AuditEvent {
+        at,
+        kind: kind.to_owned(),
+        actor,
+        target,
+        org,
+        ip: client.ip.map(|ip| ip.to_string()),
+        detail,
+    }
+}

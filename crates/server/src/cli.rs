@@ -1,0 +1,339 @@
+//! The command line. Every command prints one human line (or a table), or JSON with `--json`; errors
+//! go to standard error with exit code 1. Commands other than `serve` work directly on the database,
+//! so they run on any machine that can reach it, with or without a server running.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use portcullis_core::{OrgName, OrgRole};
+use serde_json::json;
+
+use crate::app::admin::{Invitation, Membership};
+use crate::app::{App, Client, SystemClock};
+use crate::settings::{LogFormat, Settings, redact_database_url};
+use crate::startup;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Portcullis identity server: password plus MFA, single sign-on."
+)]
+pub struct Cli {
+    /// TOML configuration file (settings in it override the defaults; PORTCULLIS_* variables override it).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format (overrides the `log_format` setting).
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormatArg>,
+    /// Print machine-readable JSON instead of human text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (applies migrations first).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Customer-service staff.
+    #[command(subcommand)]
+    Support(SupportCommand),
+    /// Organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SupportCommand {
+    /// Invite a customer-service administrator; prints a one-time link valid 24 hours.
+    Invite {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgCommand {
+    /// Create an organization and invite its main administrator; prints the one-time link.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "EMAIL")]
+        main_admin: String,
+    },
+    /// List organizations.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Invite a user; prints the one-time link. Without --org the user is an individual.
+    Invite {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value = "employee", requires = "org")]
+        role: RoleArg,
+    },
+    /// List users (of one organization with --org).
+    List {
+        #[arg(long, value_name = "NAME")]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Employee,
+    #[value(name = "user_admin", alias = "user-admin")]
+    UserAdmin,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(mut settings) => {
+            if let Some(format) = cli.log_format {
+                settings.log_format = match format {
+                    LogFormatArg::Text => LogFormat::Text,
+                    LogFormatArg::Json => LogFormat::Json,
+                };
+            }
+            settings
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let app = startup::open_app(&settings, Arc::new(SystemClock)).await?;
+    let out = Output { json: cli.json };
+    let operator = Client {
+        ip: None,
+        user_agent: Some("portcullis-cli".into()),
+    };
+    match cli.command {
+        Command::Serve => serve(app, &settings).await,
+        Command::Migrate => {
+            out.line(
+                &format!(
+                    "The database is up to date: {}",
+                    redact_database_url(&settings.database_url())
+                ),
+                json!({ "migrated": true }),
+            );
+            Ok(())
+        }
+        Command::Support(SupportCommand::Invite { email }) => {
+            let invitation = app.invite(&email, Membership::CustomerService, None, &operator).await?;
+            out.invitation(&app, &invitation, "customer-service administrator", None);
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { name, main_admin }) => {
+            let (org, invitation) = app.create_org(&name, &main_admin, None, &operator).await?;
+            out.invitation(&app, &invitation, "main administrator", Some(org.name.as_str()));
+            Ok(())
+        }
+        Command::Org(OrgCommand::List) => {
+            let orgs = app.list_orgs().await?;
+            if out.json {
+                let list: Vec<_> = orgs
+                    .iter()
+                    .map(|o| {
+                        json!({
+                            "id": o.org.id.to_string(),
+                            "name": o.org.name.as_str(),
+                            "members": o.members,
+                            "main_admin": o.main_admin.as_ref().map(|e| e.as_str()),
+                            "created_at": o.org.created_at.0,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else if orgs.is_empty() {
+                println!("No organizations yet. Create one with: portcullis org create --name NAME --main-admin EMAIL");
+            } else {
+                for o in &orgs {
+                    let admin = o.main_admin.as_ref().map_or("-", |e| e.as_str());
+                    println!("{}\t{} members\tmain administrator: {admin}", o.org.name, o.members);
+                }
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Invite { email, org, role }) => {
+            let role = match role {
+                RoleArg::Employee => OrgRole::Employee,
+                RoleArg::UserAdmin => OrgRole::UserAdmin,
+            };
+            let org_name = org
+                .as_deref()
+                .map(OrgName::parse)
+                .transpose()
+                .context("invalid organization name")?;
+            let membership = match &org_name {
+                Some(name) => Membership::Org(name, role),
+                None => Membership::Individual,
+            };
+            let invitation = app.invite(&email, membership, None, &operator).await?;
+            let what = match (&org_name, role) {
+                (None, _) => "individual",
+                (Some(_), OrgRole::UserAdmin) => "user administrator",
+                (Some(_), _) => "employee",
+            };
+            out.invitation(&app, &invitation, what, org_name.as_ref().map(|n| n.as_str()));
+            Ok(())
+        }
+        Command::User(UserCommand::List { org }) => {
+            let users = app.list_users(org.as_deref()).await?;
+            if out.json {
+                let list: Vec<_> = users
+                    .iter()
+                    .map(|(u, org)| {
+                        json!({
+                            "id": u.id.to_string(),
+                            "email": u.email.as_str(),
+                            "name": u.display_name.as_ref().map(|n| n.as_str()),
+                            "org": org.as_ref().map(|n| n.as_str()),
+                            "role": u.org.map(|(_, r)| r.as_str()),
+                            "platform_role": u.platform_role.map(|r| r.as_str()),
+                            "status": u.status.as_str(),
+                            "created_at": u.created_at.0,
+                            "last_login_at": u.last_login_at.map(|t| t.0),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else if users.is_empty() {
+                println!("No users.");
+            } else {
+                for (u, org) in &users {
+                    let role = u
+                        .org
+                        .map(|(_, r)| r.as_str())
+                        .or(u.platform_role.map(|r| r.as_str()))
+                        .unwrap_or("individual");
+                    let org = org.as_ref().map_or("-", |n| n.as_str());
+                    println!("{}\t{}\t{role}\t{org}", u.email, u.status);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(app: Arc<App>, settings: &Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        public_url = %settings.public_url,
+        database = %redact_database_url(&settings.database_url()),
+        "Portcullis is ready"
+    );
+    startup::announce_setup_link(&app).await?;
+    startup::run(app, settings, listener, shutdown_signal()).await
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn line(&self, human: &str, json: serde_json::Value) {
+        if self.json {
+            println!("{json}");
+        } else {
+            println!("{human}");
+        }
+    }
+
+    fn invitation(&self, app: &App, invitation: &Invitation, what: &str, org: Option<&str>) {
+        let url = app.link_url(&invitation.link);
+        let of = org.map(|o| format!(" of {o}")).unwrap_or_default();
+        self.line(
+            &format!(
+                "Invited {} as {what}{of}. One-time link (give it only to them):\n{url}",
+                invitation.email
+            ),
+            json!({
+                "user_id": invitation.user_id.to_string(),
+                "email": invitation.email.as_str(),
+                "role": what,
+                "org": org,
+                "link": url,
+                "expires_at": invitation.expires_at.0,
+            }),
+        );
+    }
+}

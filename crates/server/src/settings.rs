@@ -1,0 +1,271 @@
+//! Typed settings: defaults, then a TOML file (`--config FILE`), then `PORTCULLIS_*` environment
+//! variables. An unknown key or a bad value stops start-up with a message that names it. One
+//! [`Settings`] is loaded in `main` and passed down; there is no global.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The prefix of every environment variable Portcullis reads.
+pub const ENV_PREFIX: &str = "PORTCULLIS_";
+
+/// Variables with the prefix that are not settings (read by the test suites, not by the server).
+const NOT_SETTINGS: &[&str] = &["TEST_DATABASE_URL"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded SQLite database (and later other local files) live.
+    pub data_dir: PathBuf,
+    /// The URL users reach Portcullis at; links in emails and on the console start with it. With
+    /// `https` the cookies are `Secure` and `__Host-` prefixed and HSTS is sent.
+    pub public_url: Url,
+    /// `sqlite://…` or `postgres://…`; empty means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// The name users see, e.g. in page titles (and later in authenticator apps).
+    pub service_name: String,
+    pub log_format: LogFormat,
+    #[serde(with = "humantime_serde")]
+    pub session_idle_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub session_absolute_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub invitation_ttl: Duration,
+    /// argon2id memory cost in KiB (OWASP: 19 MiB = 19456 KiB with 2 iterations).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Password hashes computed at the same time; 0 means one per CPU core.
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("portcullis-data"),
+            public_url: Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable!()),
+            database_url: None,
+            service_name: "Portcullis".to_owned(),
+            log_format: LogFormat::Text,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 3600),
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Defaults, then `file`, then the `PORTCULLIS_*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(SettingsError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).ignore(NOT_SETTINGS));
+        let mut settings: Settings = figment.extract().map_err(|e| SettingsError::Invalid(describe(e)))?;
+        if settings
+            .database_url
+            .as_deref()
+            .is_some_and(|url| url.trim().is_empty())
+        {
+            settings.database_url = None;
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let bad = |key: &str, why: &str| Err(SettingsError::Invalid(format!("setting `{key}`: {why}")));
+        if !matches!(self.public_url.scheme(), "http" | "https") || self.public_url.host().is_none() {
+            return bad("public_url", "must be an http:// or https:// URL with a host");
+        }
+        if self.public_url.path() != "/" || self.public_url.query().is_some() {
+            return bad(
+                "public_url",
+                "must not have a path or query (serve Portcullis at the root of its host)",
+            );
+        }
+        if let Some(url) = &self.database_url
+            && portcullis_store::Backend::from_url(url).is_none()
+        {
+            return bad("database_url", "must start with sqlite: or postgres:");
+        }
+        if self.session_idle_timeout.as_secs() < 60 || self.session_idle_timeout > self.session_absolute_timeout {
+            return bad(
+                "session_idle_timeout",
+                "must be at least 1 minute and at most session_absolute_timeout",
+            );
+        }
+        if self.invitation_ttl.as_secs() < 3600 {
+            return bad("invitation_ttl", "must be at least 1 hour");
+        }
+        if argon2::Params::new(
+            self.argon2_memory_kib,
+            self.argon2_iterations,
+            self.argon2_parallelism,
+            None,
+        )
+        .is_err()
+            || self.argon2_memory_kib < 8 * 1024
+        {
+            return bad(
+                "argon2_memory_kib",
+                "argon2 parameters out of range (memory ≥ 8192 KiB, iterations ≥ 1)",
+            );
+        }
+        if self.service_name.trim().is_empty() {
+            return bad("service_name", "must not be empty");
+        }
+        Ok(())
+    }
+
+    /// The database URL in use: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("portcullis.db").display()),
+        }
+    }
+
+    /// Whether cookies may carry `Secure` and the `__Host-` prefix (only over https).
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The public origin, e.g. `https://login.example.com`, for link building and Origin checks.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn hash_concurrency(&self) -> usize {
+        if self.max_concurrent_hashes > 0 {
+            self.max_concurrent_hashes
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+}
+
+/// Hides the password of a database URL for printing.
+pub fn redact_database_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("********"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn describe(err: figment::Error) -> String {
+    err.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load_err(jail: &Jail, file: Option<&str>) -> String {
+        let path = file.map(|f| jail.directory().join(f));
+        Settings::load(path.as_deref()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(s.data_dir, PathBuf::from("portcullis-data"));
+            assert!(s.database_url().starts_with("sqlite://portcullis-data/portcullis.db"));
+            assert!(!s.https());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "p.toml",
+                "listen = \"0.0.0.0:9000\"\nservice_name = \"IAMconnected\"\nsession_idle_timeout = \"10m\"",
+            )?;
+            jail.set_env("PORTCULLIS_LISTEN", "127.0.0.1:9100");
+            jail.set_env("PORTCULLIS_PUBLIC_URL", "https://login.example.com");
+            jail.set_env("PORTCULLIS_DATABASE_URL", "postgres://u:secret@db/portcullis");
+            jail.set_env("PORTCULLIS_TEST_DATABASE_URL", "postgres://ignored");
+            let s = Settings::load(Some(&jail.directory().join("p.toml"))).unwrap();
+            assert_eq!(s.listen.to_string(), "127.0.0.1:9100");
+            assert_eq!(s.service_name, "IAMconnected");
+            assert_eq!(s.session_idle_timeout, Duration::from_secs(600));
+            assert!(s.https());
+            assert_eq!(s.public_origin(), "https://login.example.com");
+            assert_eq!(
+                redact_database_url(&s.database_url()),
+                "postgres://u:********@db/portcullis"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "listne = \"0.0.0.0:1\"")?;
+            assert!(load_err(jail, Some("bad.toml")).contains("listne"));
+            assert!(load_err(jail, Some("missing.toml")).contains("does not exist"));
+            jail.set_env("PORTCULLIS_LISTEN", "not-an-address");
+            let err = load_err(jail, None);
+            assert!(err.contains("listen"), "{err}");
+            jail.set_env("PORTCULLIS_LISTEN", "127.0.0.1:8080");
+            jail.set_env("PORTCULLIS_COLOUR", "blue");
+            assert!(load_err(jail, None).contains("colour"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn values_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PORTCULLIS_PUBLIC_URL", "ftp://example.com");
+            assert!(load_err(jail, None).contains("public_url"));
+            jail.set_env("PORTCULLIS_PUBLIC_URL", "http://localhost:8080");
+            jail.set_env("PORTCULLIS_DATABASE_URL", "mysql://x");
+            assert!(load_err(jail, None).contains("database_url"));
+            jail.set_env("PORTCULLIS_DATABASE_URL", "");
+            jail.set_env("PORTCULLIS_ARGON2_MEMORY_KIB", "16");
+            assert!(load_err(jail, None).contains("argon2"));
+            Ok(())
+        });
+    }
+}

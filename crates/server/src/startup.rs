@@ -1,0 +1,88 @@
+//! Start-up as a library function: open the database, build the application, serve until a shutdown
+//! future resolves. `main` calls this with the real clock and Ctrl-C/SIGTERM; the tests call it with a
+//! manual clock, port 0 and their own shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use portcullis_store::Store;
+use tokio::net::TcpListener;
+
+use crate::app::{App, Clock};
+use crate::settings::{Settings, redact_database_url};
+use crate::web::{self, AppState};
+
+/// Connects to the configured database (creating the data directory for the embedded SQLite),
+/// applies migrations, and builds the use-case layer.
+pub async fn open_app(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
+    if settings.database_url.is_none() {
+        create_private_dir(&settings.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    }
+    let url = settings.database_url();
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_database_url(&url)))?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(Arc::new(App::new(store, settings, clock)?))
+}
+
+fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Serves HTTP on `listener` until `shutdown` resolves, then lets requests in flight finish.
+pub async fn run(
+    app: Arc<App>,
+    settings: &Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = AppState::new(app.clone(), settings).map_err(anyhow::Error::msg)?;
+    let router = web::router(state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sweeper = tokio::spawn(sweep_periodically(app.clone(), stop_rx));
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed");
+    let _ = stop_tx.send(true);
+    let _ = sweeper.await;
+    app.store.close().await;
+    result
+}
+
+/// Prints the first administrator's setup link when the database has no users yet. The one-time
+/// link goes to standard output (for the operator), never to the log.
+pub async fn announce_setup_link(app: &App) -> anyhow::Result<()> {
+    if let Some((link, _)) = app.setup_link_if_empty().await? {
+        println!(
+            "No users yet. Open this one-time link within 24 hours to create the first customer-service administrator:\n\n    {}\n",
+            app.link_url(&link)
+        );
+    }
+    Ok(())
+}
+
+async fn sweep_periodically(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                match app.sweep().await {
+                    Ok((sessions, links)) if sessions + links > 0 => tracing::info!(sessions, links, "swept expired rows"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "sweeping expired rows failed"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The one place where errors become responses. A [`WebError`] becomes a status code plus an
+//! [`ErrorPage`] marker; the context middleware renders the marker as an HTML page in the user's
+//! language with the request id. Internal errors log their whole cause chain and show only the id.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portcullis_core::UnixTime;
+
+use crate::app::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("the form could not be read: {0}")]
+    BadForm(String),
+    #[error("CSRF check failed: {0}")]
+    Csrf(&'static str),
+    #[error("request body too large")]
+    TooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMedia,
+    #[error("not found")]
+    NotFound,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// What the error page shows: a message key and the time to wait, if any.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub message: &'static str,
+    pub retry_at: Option<UnixTime>,
+}
+
+impl WebError {
+    pub fn status_and_message(&self) -> (StatusCode, &'static str) {
+        match self {
+            WebError::App(err) => Self::status_of(err),
+            WebError::BadForm(_) => (StatusCode::BAD_REQUEST, "error-bad-request"),
+            WebError::Csrf(_) => (StatusCode::FORBIDDEN, "error-csrf"),
+            WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+            WebError::UnsupportedMedia => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "error-unsupported-media"),
+            WebError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            WebError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+        }
+    }
+
+    /// The status and message for a use-case error (also used beside forms).
+    pub fn status_of(err: &AppError) -> (StatusCode, &'static str) {
+        use AppError as A;
+        match err {
+            A::InvalidEmail(_) => (StatusCode::UNPROCESSABLE_ENTITY, "email-invalid"),
+            A::InvalidName(_) => (StatusCode::UNPROCESSABLE_ENTITY, "name-invalid"),
+            A::Password(_) | A::PasswordMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "pw-guessable"),
+            A::RoleNotInvitable => (StatusCode::UNPROCESSABLE_ENTITY, "error-role-not-invitable"),
+            A::UnknownOrg(_) => (StatusCode::NOT_FOUND, "error-unknown-org"),
+            A::EmailTaken => (StatusCode::CONFLICT, "email-taken"),
+            A::OrgNameTaken => (StatusCode::CONFLICT, "error-org-taken"),
+            A::MainAdminExists => (StatusCode::CONFLICT, "error-main-admin-exists"),
+            A::LinkUnknown => (StatusCode::NOT_FOUND, "error-link-unknown"),
+            A::LinkUsed => (StatusCode::GONE, "error-link-used"),
+            A::LinkExpired => (StatusCode::GONE, "error-link-expired"),
+            A::InvalidCredentials { .. } => (StatusCode::UNAUTHORIZED, "login-error-invalid"),
+            A::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "login-error-throttled"),
+            A::AccountDisabled => (StatusCode::FORBIDDEN, "login-error-disabled"),
+            A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+        }
+    }
+
+    fn retry_at(&self) -> Option<UnixTime> {
+        match self {
+            WebError::App(AppError::Throttled { retry_at }) => Some(*retry_at),
+            WebError::App(AppError::InvalidCredentials { retry_at }) => *retry_at,
+            _ => None,
+        }
+    }
+}
+
+/// Logs a server-side failure with its whole cause chain (never shown to the user).
+pub fn log_internal(err: &dyn std::error::Error) {
+    let mut chain = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(error = chain, "request failed");
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.status_and_message();
+        if status.is_server_error() {
+            log_internal(&self);
+        }
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorPage {
+            message,
+            retry_at: self.retry_at(),
+        });
+        response
+    }
+}

@@ -1,0 +1,110 @@
+//! The web layer: thin. A handler parses its input, calls one use case of [`crate::app::App`], and
+//! renders the result. Everything shared by all requests happens once, in [`context::middleware`]:
+//! request id, language, client address, session, CSRF cookie, security headers, error pages, and the
+//! access log (which records the route template, never a URL that could hold a token).
+//!
+//! - [`context`]: the per-request context and the middleware that builds it.
+//! - [`error`]: `WebError`, the one mapping from use-case errors to status codes and messages.
+//! - [`forms`]: the form extractor that enforces CSRF, content type and size.
+//! - [`i18n`]: message catalogues (English, Dutch) and language negotiation.
+//! - [`views`]: the askama templates' types.
+//! - [`routes`]: one module per area of the URL tree, each with its own `router()`.
+
+pub mod context;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod routes;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+use crate::app::App;
+use crate::settings::Settings;
+use i18n::Catalogues;
+
+/// Largest request body accepted (forms are small; this stops abuse early).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Cookie names and attributes: `__Host-` and `Secure` over https; plain names for http development.
+#[derive(Debug, Clone)]
+pub struct Cookies {
+    pub session: &'static str,
+    pub csrf: &'static str,
+    pub lang: &'static str,
+    pub secure: bool,
+}
+
+impl Cookies {
+    pub fn for_https(https: bool) -> Cookies {
+        if https {
+            Cookies {
+                session: "__Host-portcullis",
+                csrf: "__Host-portcullis-csrf",
+                lang: "__Host-portcullis-lang",
+                secure: true,
+            }
+        } else {
+            Cookies {
+                session: "portcullis",
+                csrf: "portcullis-csrf",
+                lang: "portcullis-lang",
+                secure: false,
+            }
+        }
+    }
+
+    /// A `Set-Cookie` value; `None` deletes the cookie.
+    pub fn set(&self, name: &str, value: Option<&str>, http_only: bool) -> String {
+        let mut cookie = match value {
+            Some(value) => format!("{name}={value}; Path=/; SameSite=Lax"),
+            None => format!("{name}=; Path=/; SameSite=Lax; Max-Age=0"),
+        };
+        if http_only {
+            cookie.push_str("; HttpOnly");
+        }
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        cookie
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    pub catalogues: Arc<Catalogues>,
+    pub cookies: Cookies,
+    /// The public origin, e.g. `https://login.example.com`, for the Origin check of form posts.
+    pub origin: String,
+    pub https: bool,
+}
+
+impl AppState {
+    pub fn new(app: Arc<App>, settings: &Settings) -> Result<AppState, String> {
+        Ok(AppState {
+            app,
+            catalogues: Arc::new(Catalogues::load()?),
+            cookies: Cookies::for_https(settings.https()),
+            origin: settings.public_origin(),
+            https: settings.https(),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::home::router())
+        .merge(routes::login::router())
+        .merge(routes::invitation::router())
+        .merge(routes::lang::router())
+        .merge(routes::assets::router())
+        .merge(routes::health::router())
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

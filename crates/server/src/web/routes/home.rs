@@ -1,0 +1,40 @@
+//! `/`: the start page of a fully logged-in user; everyone else is sent where their flow stands.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use portcullis_core::LoginStage;
+
+use super::see_other;
+use crate::web::AppState;
+use crate::web::context::Ctx;
+use crate::web::views::{HomeView, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(view_home))
+}
+
+async fn view_home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(session) = &ctx.session else {
+        return see_other("/login");
+    };
+    if session.stage != LoginStage::Authenticated {
+        return see_other("/mfa/setup");
+    }
+    let page = ctx.page(&state);
+    let name = session
+        .user
+        .display_name
+        .as_ref()
+        .map_or_else(String::new, |n| n.to_string());
+    let signed_in = page.tr.t_with(
+        "home-signed-in",
+        &[
+            ("name", crate::web::i18n::Arg::Text(name)),
+            ("email", crate::web::i18n::Arg::Text(session.user.email.to_string())),
+        ],
+    );
+    render(StatusCode::OK, &HomeView { page, signed_in })
+}

@@ -1,0 +1,195 @@
+//! `/invitation/{token}`: a one-time link (an invitation, or the first administrator's setup link).
+//! Opening it changes nothing; posting the form uses it.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use portcullis_store::records::LinkPurpose;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{form_message, see_other_with_cookie};
+use crate::app::AppError;
+use crate::app::invitation::{AcceptInput, LinkView};
+use crate::web::AppState;
+use crate::web::context::Ctx;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfField, Form};
+use crate::web::views::{InvitationView, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/invitation/{token}", get(view_invitation).post(view_invitation_post))
+}
+
+async fn view_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let link = state.app.open_link(&token).await?;
+    Ok(render(
+        StatusCode::OK,
+        &invitation_view(&state, &ctx, token, &link, String::new(), String::new(), None).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    csrf: String,
+    #[serde(default)]
+    email: Option<String>,
+    display_name: String,
+    password: String,
+    confirm: String,
+}
+
+impl CsrfField for AcceptForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn view_invitation_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, WebError> {
+    let input = AcceptInput {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        password: SecretString::from(form.password),
+        confirm: SecretString::from(form.confirm),
+    };
+    match state.app.accept_link(&token, input, &ctx.client).await {
+        Ok(session) => {
+            if let Some(old) = &ctx.session {
+                state.app.logout(old, &ctx.client).await?;
+            }
+            let cookie = state.cookies.set(state.cookies.session, Some(session.expose()), true);
+            Ok(see_other_with_cookie("/mfa/setup", &cookie))
+        }
+        Err(
+            err @ (AppError::InvalidEmail(_)
+            | AppError::InvalidName(_)
+            | AppError::Password(_)
+            | AppError::PasswordMismatch
+            | AppError::EmailTaken),
+        ) => {
+            let link = state.app.open_link(&token).await?;
+            let message = form_message(&ctx.tr, &err, state.app.now());
+            let view = invitation_view(
+                &state,
+                &ctx,
+                token,
+                &link,
+                form.email.unwrap_or_default(),
+                form.display_name,
+                Some(message),
+            )
+            .await?;
+            Ok(render(WebError::status_of(&err).0, &view))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn invitation_view(
+    state: &AppState,
+    ctx: &Ctx,
+    token: String,
+    link: &LinkView,
+    typed_email: String,
+    display_name: String,
+    error: Option<String>,
+) -> Result<InvitationView, WebError> {
+    let page = ctx.page(state);
+    let tr = page.tr.clone();
+    let service = state.app.service_name.clone();
+    let expires = tr.t1("link-expires", "when", &format_utc(link.expires_at.0));
+    let (title, intro, role, ask_email, email) = match (&link.purpose, &link.user) {
+        (LinkPurpose::Invitation, Some(user)) => {
+            let org = match user.org {
+                Some((org_id, _)) => state.app.org_name(org_id).await?,
+                None => None,
+            };
+            let intro = match org {
+                Some(org) => tr.t_with(
+                    "invite-intro-org",
+                    &[
+                        ("service", crate::web::i18n::Arg::Text(service)),
+                        ("org", crate::web::i18n::Arg::Text(org.to_string())),
+                        ("email", crate::web::i18n::Arg::Text(user.email.to_string())),
+                    ],
+                ),
+                None => tr.t_with(
+                    "invite-intro",
+                    &[
+                        ("service", crate::web::i18n::Arg::Text(service)),
+                        ("email", crate::web::i18n::Arg::Text(user.email.to_string())),
+                    ],
+                ),
+            };
+            let role_key = user
+                .org
+                .map(|(_, role)| role.as_str())
+                .or(user.platform_role.map(|r| r.as_str()))
+                .map(|r| tr.t1("invite-role", "role", &tr.t(&format!("role-{r}"))));
+            (tr.t("invite-title"), intro, role_key, false, user.email.to_string())
+        }
+        _ => (
+            tr.t("setup-title"),
+            tr.t1("setup-intro", "service", &service),
+            None,
+            true,
+            typed_email,
+        ),
+    };
+    Ok(InvitationView {
+        page,
+        token,
+        title,
+        intro,
+        role,
+        ask_email,
+        email,
+        display_name,
+        error,
+        expires,
+    })
+}
+
+/// `2026-12-06 14:05` for a Unix time (UTC); written out by hand to avoid a date crate for one line.
+fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00");
+        assert_eq!(format_utc(1_796_000_000), "2026-11-30 00:53");
+    }
+}

@@ -1,0 +1,133 @@
+//! `/login` (the password step), `/mfa/setup` (where a password-only session waits) and `/logout`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use portcullis_core::LoginStage;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{form_message, see_other, see_other_with_cookie};
+use crate::app::AppError;
+use crate::web::AppState;
+use crate::web::context::Ctx;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfField, Form};
+use crate::web::views::{LoginView, MfaNextView, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(view_login).post(view_login_post))
+        .route("/mfa/setup", get(view_mfa_setup))
+        .route("/logout", post(view_logout_post))
+}
+
+async fn view_login(State(state): State<AppState>, ctx: Ctx) -> Response {
+    render(
+        StatusCode::OK,
+        &LoginView {
+            page: ctx.page(&state),
+            email: String::new(),
+            error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+}
+
+impl CsrfField for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn view_login_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let password = SecretString::from(form.password);
+    match state.app.login_password(&form.email, &password, &ctx.client).await {
+        Ok(ok) => {
+            if let Some(old) = &ctx.session {
+                state.app.logout(old, &ctx.client).await?;
+            }
+            let cookie = state
+                .cookies
+                .set(state.cookies.session, Some(ok.session.expose()), true);
+            let next = if ok.stage == LoginStage::Authenticated {
+                "/"
+            } else {
+                "/mfa/setup"
+            };
+            Ok(see_other_with_cookie(next, &cookie))
+        }
+        Err(err) if err.is_internal() => Err(err.into()),
+        Err(err) => {
+            let status = WebError::status_of(&err).0;
+            let page = ctx.page(&state);
+            let error = Some(form_message(&page.tr, &err, state.app.now()));
+            let mut response = render(
+                status,
+                &LoginView {
+                    page,
+                    email: form.email,
+                    error,
+                },
+            );
+            if let AppError::Throttled { retry_at }
+            | AppError::InvalidCredentials {
+                retry_at: Some(retry_at),
+            } = err
+            {
+                let wait = state.app.now().secs_until(retry_at).max(1);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            }
+            Ok(response)
+        }
+    }
+}
+
+async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match ctx.session.as_ref().map(|s| s.stage) {
+        None => see_other("/login"),
+        Some(LoginStage::Authenticated) => see_other("/"),
+        Some(LoginStage::MfaSetupRequired | LoginStage::MfaChallenge) => {
+            render(StatusCode::OK, &MfaNextView { page: ctx.page(&state) })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+impl CsrfField for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn view_logout_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(_): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    if let Some(session) = &ctx.session {
+        state.app.logout(session, &ctx.client).await?;
+    }
+    Ok(see_other_with_cookie(
+        "/login",
+        &state.cookies.set(state.cookies.session, None, true),
+    ))
+}

@@ -1,0 +1,20 @@
+// Progressive enhancement only: every page works without this file.
+// Show-password toggles: a button with data-toggle="<input id>" switches that input between hidden
+// and visible text. The buttons are hidden in the HTML and revealed here, so that without
+// JavaScript no dead button shows.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("button[data-toggle]")) {
+    const input = document.getElementById(button.dataset.toggle);
+    if (!input) continue;
+    button.hidden = false;
+    button.setAttribute("aria-controls", input.id);
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      const show = input.type === "password";
+      input.type = show ? "text" : "password";
+      button.textContent = show ? button.dataset.hide : button.dataset.show;
+      button.setAttribute("aria-pressed", String(show));
+    });
+  }
+});
