@@ -74,12 +74,6 @@ pub struct ThrottleState {
     pub last_failure_at: UnixTime,
 }
 
-impl Default for UnixTime {
-    fn default() -> Self {
-        UnixTime(0)
-    }
-}
-
 /// The answer to "may this attempt go ahead?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

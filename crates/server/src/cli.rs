@@ -173,12 +173,12 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Support(SupportCommand::Invite { email }) => {
             let invitation = app.invite(&email, Membership::CustomerService, None, &operator).await?;
-            out.invitation(&app, &invitation, "customer-service administrator", None);
+            out.invitation(&app, &invitation, "customer-service administrator");
             Ok(())
         }
         Command::Org(OrgCommand::Create { name, main_admin }) => {
-            let (org, invitation) = app.create_org(&name, &main_admin, None, &operator).await?;
-            out.invitation(&app, &invitation, "main administrator", Some(org.name.as_str()));
+            let (_, invitation) = app.create_org(&name, &main_admin, None, &operator).await?;
+            out.invitation(&app, &invitation, "main administrator");
             Ok(())
         }
         Command::Org(OrgCommand::List) => {
@@ -227,7 +227,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 (Some(_), OrgRole::UserAdmin) => "user administrator",
                 (Some(_), _) => "employee",
             };
-            out.invitation(&app, &invitation, what, org_name.as_ref().map(|n| n.as_str()));
+            out.invitation(&app, &invitation, what);
             Ok(())
         }
         Command::User(UserCommand::List { org }) => {
@@ -318,7 +318,8 @@ impl Output {
         }
     }
 
-    fn invitation(&self, app: &App, invitation: &Invitation, what: &str, org: Option<&str>) {
+    fn invitation(&self, app: &App, invitation: &Invitation, what: &str) {
+        let org = invitation.org_name.as_ref().map(|n| n.as_str());
         let url = app.link_url(&invitation.link);
         let of = org.map(|o| format!(" of {o}")).unwrap_or_default();
         self.line(

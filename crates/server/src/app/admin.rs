@@ -14,6 +14,8 @@ pub struct Invitation {
     pub email: Email,
     pub link: PlainToken,
     pub expires_at: UnixTime,
+    /// The organization's name as stored (whatever case the caller typed).
+    pub org_name: Option<OrgName>,
 }
 
 /// Where an invited user will belong.
@@ -43,17 +45,15 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_org(&org).await?;
-        let invitation = self
+        let mut invitation = self
             .insert_invitation(
                 &mut tx,
-                email,
-                Some((org.id, OrgRole::MainAdmin)),
-                None,
+                invitee(email, Some((org.id, OrgRole::MainAdmin)), None, now)?,
                 actor,
                 client,
-                now,
             )
             .await?;
+        invitation.org_name = Some(org.name.clone());
         tx.append_audit(&event(
             now,
             "org_created",
@@ -79,9 +79,9 @@ impl App {
         let email = Email::parse(email)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let (org, platform_role) = match membership {
-            Membership::Individual => (None, None),
-            Membership::CustomerService => (None, Some(PlatformRole::CustomerService)),
+        let (org, platform_role, org_name) = match membership {
+            Membership::Individual => (None, None, None),
+            Membership::CustomerService => (None, Some(PlatformRole::CustomerService), None),
             Membership::Org(name, role) => {
                 if !role.is_invitable() {
                     return Err(AppError::RoleNotInvitable);
@@ -90,35 +90,26 @@ impl App {
                     .find_org_by_name(name)
                     .await?
                     .ok_or_else(|| AppError::UnknownOrg(name.to_string()))?;
-                (Some((org.id, role)), None)
+                (Some((org.id, role)), None, Some(org.name))
             }
         };
-        let invitation = self
-            .insert_invitation(&mut tx, email, org, platform_role, actor, client, now)
+        let mut invitation = self
+            .insert_invitation(&mut tx, invitee(email, org, platform_role, now)?, actor, client)
             .await?;
+        invitation.org_name = org_name;
         tx.commit().await?;
         Ok(invitation)
     }
 
+    /// Inserts an invited user (see [`invitee`]) and their one-time link, and audits it.
     async fn insert_invitation(
         &self,
         tx: &mut portcullis_store::Tx,
-        email: Email,
-        org: Option<(portcullis_core::OrgId, OrgRole)>,
-        platform_role: Option<PlatformRole>,
+        user: NewUser,
         actor: Option<UserId>,
         client: &Client,
-        now: UnixTime,
     ) -> Result<Invitation, AppError> {
-        let user = NewUser {
-            id: random::user_id()?,
-            email: email.clone(),
-            display_name: None,
-            org,
-            platform_role,
-            status: UserStatus::Invited,
-            created_at: now,
-        };
+        let (now, email, org, platform_role) = (user.created_at, user.email.clone(), user.org, user.platform_role);
         tx.insert_user(&user).await?;
         let ttl = if platform_role.is_some() {
             SETUP_LINK_TTL
@@ -153,6 +144,7 @@ impl App {
             email,
             link,
             expires_at: record.expires_at,
+            org_name: None,
         })
     }
 
@@ -227,4 +219,22 @@ impl App {
             })
             .collect())
     }
+}
+
+/// A user as invited: no name or password yet.
+fn invitee(
+    email: Email,
+    org: Option<(portcullis_core::OrgId, OrgRole)>,
+    platform_role: Option<PlatformRole>,
+    now: UnixTime,
+) -> Result<NewUser, AppError> {
+    Ok(NewUser {
+        id: random::user_id()?,
+        email,
+        display_name: None,
+        org,
+        platform_role,
+        status: UserStatus::Invited,
+        created_at: now,
+    })
 }

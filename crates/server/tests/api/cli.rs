@@ -1,0 +1,210 @@
+//! The `portcullis` command line, run as a real process on a fresh data directory.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+fn portcullis(dir: &std::path::Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PORTCULLIS_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn operators_create_organizations_and_invite_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let created = json(&portcullis(
+        path,
+        &[
+            "org",
+            "create",
+            "--name",
+            "Port of Rotterdam",
+            "--main-admin",
+            "Main@PoR.example",
+            "--json",
+        ],
+    ));
+    assert_eq!(created["email"], "main@por.example");
+    assert_eq!(created["org"], "Port of Rotterdam");
+    assert!(
+        created["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://localhost:8080/invitation/pcl_")
+    );
+    assert!(
+        path.join("portcullis-data/portcullis.db").exists(),
+        "created in ./portcullis-data"
+    );
+
+    let human = portcullis(
+        path,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "emp@por.example",
+            "--org",
+            "port of rotterdam",
+            "--role",
+            "user_admin",
+        ],
+    );
+    assert!(human.status.success(), "{}", stderr(&human));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.starts_with("Invited emp@por.example as user administrator of Port of Rotterdam."),
+        "{text}"
+    );
+    json(&portcullis(
+        path,
+        &["user", "invite", "--email", "solo@example.com", "--json"],
+    ));
+    json(&portcullis(
+        path,
+        &["support", "invite", "--email", "help@platform.example", "--json"],
+    ));
+
+    let users = json(&portcullis(
+        path,
+        &["user", "list", "--org", "Port of Rotterdam", "--json"],
+    ));
+    let roles: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["user_admin", "main_admin"]);
+    let all = json(&portcullis(path, &["user", "list", "--json"]));
+    assert_eq!(all.as_array().unwrap().len(), 4);
+    assert!(all.as_array().unwrap().iter().all(|u| u["status"] == "invited"));
+    let orgs = json(&portcullis(path, &["org", "list", "--json"]));
+    assert_eq!(orgs[0]["members"], 2);
+    assert_eq!(orgs[0]["main_admin"], "main@por.example");
+}
+
+#[test]
+fn conflicts_and_bad_input_are_refused_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    json(&portcullis(
+        path,
+        &[
+            "org",
+            "create",
+            "--name",
+            "Acme",
+            "--main-admin",
+            "boss@acme.example",
+            "--json",
+        ],
+    ));
+
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["org", "create", "--name", "ACME", "--main-admin", "other@acme.example"],
+            "an organization with this name already exists",
+        ),
+        (
+            &["org", "create", "--name", "Beta", "--main-admin", "boss@acme.example"],
+            "an account with this email already exists",
+        ),
+        (
+            &["user", "invite", "--email", "x@acme.example", "--org", "Nope"],
+            "no organization is called \"Nope\"",
+        ),
+        (&["user", "invite", "--email", "not-an-email"], "invalid email"),
+        (
+            &["user", "invite", "--email", "BOSS@acme.example", "--org", "Acme"],
+            "already exists",
+        ),
+        (
+            &["org", "create", "--name", "   ", "--main-admin", "z@z.example"],
+            "invalid name",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = portcullis(path, args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
+    }
+    // A second main administrator cannot be invited at all.
+    let output = portcullis(
+        path,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "x@acme.example",
+            "--org",
+            "Acme",
+            "--role",
+            "main_admin",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+
+    let orgs = json(&portcullis(path, &["org", "list", "--json"]));
+    assert_eq!(
+        orgs.as_array().unwrap().len(),
+        1,
+        "no half-created organization (Beta) remains"
+    );
+    assert_eq!(
+        json(&portcullis(path, &["user", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(
+        path.join("bad.toml"),
+        "listen = \"127.0.0.1:8080\"\nsesion_idle_timeout = \"5m\"\n",
+    )
+    .unwrap();
+    let output = portcullis(path, &["--config", "bad.toml", "org", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("sesion_idle_timeout"), "{}", stderr(&output));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["org", "list"])
+        .current_dir(path)
+        .env("PORTCULLIS_PUBLIC_URL", "not a url")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("PUBLIC_URL") || stderr(&output).contains("public_url"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !path.join("portcullis-data").exists(),
+        "nothing is created when the settings are wrong"
+    );
+
+    let migrated = portcullis(path, &["migrate"]);
+    assert!(migrated.status.success());
+    assert!(String::from_utf8_lossy(&migrated.stdout).contains("up to date"));
+}

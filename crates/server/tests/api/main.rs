@@ -1,0 +1,12 @@
+//! HTTP tests: one test binary (faster to link, one place for helpers). Each test starts the real
+//! server on port 0 with its own database and a manual clock, and talks to it over HTTP with a
+//! cookie-keeping client that does not follow redirects. Modules mirror the route tree.
+
+mod helpers;
+
+mod cli;
+mod health;
+mod invitation;
+mod login;
+mod security;
+mod two_nodes;
