@@ -31,6 +31,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor};
 
 pub use error::{Conflict, StoreError};
+pub use throttles::{AttemptKeys, AttemptStates};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

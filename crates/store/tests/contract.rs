@@ -7,7 +7,7 @@ use portcullis_core::{
     UserId, UserStatus,
 };
 use portcullis_store::records::{AuditEvent, LinkPurpose, LinkRecord, NewUser, OrgRecord, SessionRecord};
-use portcullis_store::{Conflict, Store, StoreError};
+use portcullis_store::{AttemptKeys, Conflict, Store, StoreError};
 use portcullis_testkit::{Kind, TestDatabase};
 
 /// Declares one contract test, run once per backend.
@@ -339,6 +339,68 @@ contract!(throttle_updates_are_compare_and_set, |store: Store| async move {
     assert_eq!(tx.throttle("acct:x").await.unwrap(), zero);
     tx.commit().await.unwrap();
 });
+
+contract!(
+    an_attempt_counts_on_the_account_and_the_address_at_once,
+    |store: Store| async move {
+        let keys = AttemptKeys {
+            account: "acct:a",
+            shared: Some("ip:1"),
+        };
+        let zero = ThrottleState::default();
+        let at = |failures, t| ThrottleState {
+            failures,
+            last_failure_at: UnixTime(t),
+        };
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.attempt_throttles(keys).await.unwrap(), (zero, Some(zero)));
+        assert!(
+            tx.swap_attempt_throttles(keys, (zero, Some(zero)), (at(1, 5), Some(at(1, 5))))
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+
+        // A stale view of either key fails the swap; the caller then rolls back (one key may be written).
+        for stale in [(zero, Some(zero)), (at(1, 5), Some(zero)), (zero, Some(at(1, 5)))] {
+            let mut tx = store.begin().await.unwrap();
+            assert!(
+                !tx.swap_attempt_throttles(keys, stale, (at(9, 9), Some(at(9, 9))))
+                    .await
+                    .unwrap(),
+                "{stale:?}"
+            );
+        }
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.attempt_throttles(keys).await.unwrap(),
+            (at(1, 5), Some(at(1, 5))),
+            "rolled back whole"
+        );
+        assert!(
+            tx.swap_attempt_throttles(keys, (at(1, 5), Some(at(1, 5))), (at(2, 6), Some(at(2, 6))))
+                .await
+                .unwrap()
+        );
+
+        // Only the account key when the address is unknown.
+        let alone = AttemptKeys {
+            account: "acct:b",
+            shared: None,
+        };
+        assert!(
+            tx.swap_attempt_throttles(alone, (zero, None), (at(1, 7), None))
+                .await
+                .unwrap()
+        );
+        assert_eq!(tx.attempt_throttles(alone).await.unwrap(), (at(1, 7), None));
+
+        // A success clears the account and takes back one attempt of the address.
+        tx.settle_attempt_success(keys).await.unwrap();
+        assert_eq!(tx.attempt_throttles(keys).await.unwrap(), (at(0, 6), Some(at(1, 6))));
+        tx.commit().await.unwrap();
+    }
+);
 
 contract!(
     racing_throttle_updates_count_every_attempt_once,

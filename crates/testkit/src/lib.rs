@@ -14,10 +14,32 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-/// Skips a test for a missing prerequisite: one line on a developer's machine, a failure in CI.
+/// Skips a test for a missing prerequisite: a failure in CI; on a developer's machine one line per
+/// test binary and reason, written straight to the terminal (the test harness would otherwise hide
+/// the output of a passing test).
 pub fn skip(test: &str, why: &str) {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::Mutex;
+    static SAID: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
     assert!(!in_ci(), "{test}: {why}, and in CI nothing may be skipped");
-    eprintln!("SKIPPED {test}: {why}");
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.get_or_insert_with(HashSet::new).insert(why.to_owned()) {
+        let binary = std::env::args().next().unwrap_or_default();
+        let binary = binary
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the PostgreSQL tests of `{binary}` (such as {test}): {why}"
+        );
+    }
 }
 
 pub fn random_suffix() -> String {

@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use portcullis_core::throttle::{ThrottlePolicy, Verdict};
 use portcullis_core::token::sha256_hex;
 use portcullis_core::{Amr, Email, LoginStage, PlainToken, TokenHash, TokenKind, UnixTime, UserStatus};
+use portcullis_store::AttemptKeys;
 use portcullis_store::records::{SessionRecord, UserRecord};
 use secrecy::SecretString;
 use serde_json::json;
@@ -57,30 +58,26 @@ impl App {
         client: &Client,
     ) -> Result<PasswordOk, AppError> {
         let email = Email::parse(email)?;
-        let mut keys = vec![(account_key(&email), ThrottlePolicy::ACCOUNT_PASSWORD)];
-        if let Some(ip) = client.ip {
-            keys.push((ip_key(ip), ThrottlePolicy::IP_PASSWORD));
-        }
+        let account_key = account_key(&email);
+        let ip_key = client.ip.map(ip_key);
+        let keys = AttemptKeys {
+            account: &account_key,
+            shared: ip_key.as_deref(),
+        };
         let now = self.now();
-        if let Err(err) = self.count_attempt(&keys, now).await {
-            if let AppError::Throttled { retry_at } = err {
+        let user = match self.count_attempt(keys, &email, now).await {
+            Ok(user) => user,
+            Err(AppError::Throttled { retry_at }) => {
                 let mut tx = self.store.begin().await?;
-                tx.append_audit(&event(
-                    now,
-                    "login_throttled",
-                    None,
-                    None,
-                    None,
-                    client,
-                    json!({ "retry_at": retry_at.0 }),
-                ))
-                .await?;
+                let detail = json!({ "retry_at": retry_at.0 });
+                tx.append_audit(&event(now, "login_throttled", None, None, None, client, detail))
+                    .await?;
                 tx.commit().await?;
+                return Err(AppError::Throttled { retry_at });
             }
-            return Err(err);
-        }
+            Err(err) => return Err(err),
+        };
 
-        let user = self.store.read().await?.find_user_by_email(&email).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let password_ok = self.passwords.verify(password, stored.as_deref()).await?;
 
@@ -88,24 +85,17 @@ impl App {
         let mut tx = self.store.begin().await?;
         let (Some(user), true) = (user, password_ok) else {
             let target = tx.find_user_by_email(&email).await?.map(|u| u.id);
-            tx.append_audit(&event(
-                now,
-                "login_failed",
-                None,
-                target,
-                None,
-                client,
-                json!({ "step": "password" }),
-            ))
-            .await?;
-            let retry_at = tx.throttle(&keys[0].0).await?.blocked_until(&keys[0].1, now);
+            let detail = json!({ "step": "password" });
+            tx.append_audit(&event(now, "login_failed", None, target, None, client, detail))
+                .await?;
+            let retry_at = tx
+                .throttle(&account_key)
+                .await?
+                .blocked_until(&ThrottlePolicy::ACCOUNT_PASSWORD, now);
             tx.commit().await?;
             return Err(AppError::InvalidCredentials { retry_at });
         };
-        tx.clear_throttle(&keys[0].0).await?;
-        for (key, _) in &keys[1..] {
-            tx.release_throttle_attempt(key).await?;
-        }
+        tx.settle_attempt_success(keys).await?;
         let org = user.org.map(|(id, _)| id);
         if user.status != UserStatus::Active {
             tx.append_audit(&event(
@@ -141,7 +131,7 @@ impl App {
             },
         )
         .await?;
-        tx.record_login(user.id, now).await?;
+        let detail = json!({ "next": stage.as_str() });
         tx.append_audit(&event(
             now,
             "login_password_ok",
@@ -149,33 +139,45 @@ impl App {
             Some(user.id),
             org,
             client,
-            json!({ "next": stage.as_str() }),
+            detail,
         ))
         .await?;
         tx.commit().await?;
         Ok(PasswordOk { session, stage })
     }
 
-    /// Counts one attempt on every key, or refuses if any key is throttled. Retries when another
-    /// node changed a counter between our read and our write.
-    async fn count_attempt(&self, keys: &[(String, ThrottlePolicy)], now: UnixTime) -> Result<(), AppError> {
-        'retry: for _ in 0..10 {
+    /// Counts one attempt on the account and the client address, or refuses if either is throttled,
+    /// and reads the account in the same transaction (a login is on the hot path: few round trips).
+    /// Retries when another node changed a counter between our read and our write.
+    async fn count_attempt(
+        &self,
+        keys: AttemptKeys<'_>,
+        email: &Email,
+        now: UnixTime,
+    ) -> Result<Option<UserRecord>, AppError> {
+        const ACCOUNT: ThrottlePolicy = ThrottlePolicy::ACCOUNT_PASSWORD;
+        const SHARED: ThrottlePolicy = ThrottlePolicy::IP_PASSWORD;
+        for _ in 0..10 {
             let mut tx = self.store.begin().await?;
-            let mut states = Vec::with_capacity(keys.len());
-            for (key, policy) in keys {
-                let state = tx.throttle(key).await?;
-                if let Verdict::RetryAt(retry_at) = state.check(policy, now) {
-                    return Err(AppError::Throttled { retry_at });
-                }
-                states.push(state);
+            let old = tx.attempt_throttles(keys).await?;
+            let verdicts = [Some(old.0.check(&ACCOUNT, now)), old.1.map(|s| s.check(&SHARED, now))];
+            let retry_at = verdicts.into_iter().flatten().filter_map(|v| match v {
+                Verdict::RetryAt(at) => Some(at),
+                Verdict::Allowed => None,
+            });
+            if let Some(retry_at) = retry_at.max() {
+                return Err(AppError::Throttled { retry_at });
             }
-            for ((key, policy), state) in keys.iter().zip(states) {
-                if !tx.swap_throttle(key, state, state.after_attempt(policy, now)).await? {
-                    continue 'retry;
-                }
+            let new = (
+                old.0.after_attempt(&ACCOUNT, now),
+                old.1.map(|s| s.after_attempt(&SHARED, now)),
+            );
+            if !tx.swap_attempt_throttles(keys, old, new).await? {
+                continue;
             }
+            let user = tx.find_user_by_email(email).await?;
             tx.commit().await?;
-            return Ok(());
+            return Ok(user);
         }
         // Heavy contention on one key is itself a sign of a burst: refuse briefly.
         Err(AppError::Throttled {
