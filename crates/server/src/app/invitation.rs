@@ -3,11 +3,12 @@
 //! starts a session at the MFA-setup stage — all in one transaction.
 
 use portcullis_core::password::check_new_password;
-use portcullis_core::{Amr, DisplayName, Email, LoginStage, PlainToken, PlatformRole, TokenKind, UnixTime, UserStatus};
-use portcullis_store::records::{LinkPurpose, LinkRecord, NewUser, SessionRecord, UserRecord};
+use portcullis_core::{DisplayName, Email, LoginStage, PlainToken, PlatformRole, TokenKind, UnixTime, UserStatus};
+use portcullis_store::records::{LinkPurpose, LinkRecord, NewUser, UserRecord};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
+use super::login::start_session;
 use super::{App, AppError, Client, event, random};
 
 /// What the link's page shows before the user chooses a password.
@@ -101,20 +102,7 @@ impl App {
                 user.id
             }
         };
-        let session = random::token(TokenKind::Session)?;
-        tx.insert_session(
-            &session.hash(),
-            &SessionRecord {
-                user_id,
-                stage: LoginStage::after_password(false),
-                amr: vec![Amr::Pwd],
-                created_at: now,
-                last_seen_at: now,
-                ip: client.ip.map(|ip| ip.to_string()),
-                user_agent: client.user_agent.clone(),
-            },
-        )
-        .await?;
+        let session = start_session(&mut tx, user_id, LoginStage::after_password(false), now, client).await?;
         let kind = match view.purpose {
             LinkPurpose::Invitation => "invitation_accepted",
             LinkPurpose::Bootstrap => "setup_link_used",

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use portcullis_core::throttle::{ThrottlePolicy, Verdict};
 use portcullis_core::token::sha256_hex;
-use portcullis_core::{Amr, Email, LoginStage, PlainToken, TokenHash, TokenKind, UnixTime, UserStatus};
+use portcullis_core::{Amr, Email, LoginStage, PlainToken, TokenHash, TokenKind, UnixTime, UserId, UserStatus};
 use portcullis_store::AttemptKeys;
 use portcullis_store::records::{SessionRecord, UserRecord};
 use secrecy::SecretString;
@@ -117,20 +117,7 @@ impl App {
             tx.set_password_hash(user.id, &rehashed, now).await?;
         }
         let stage = LoginStage::after_password(false);
-        let session = random::token(TokenKind::Session)?;
-        tx.insert_session(
-            &session.hash(),
-            &SessionRecord {
-                user_id: user.id,
-                stage,
-                amr: vec![Amr::Pwd],
-                created_at: now,
-                last_seen_at: now,
-                ip: client.ip.map(|ip| ip.to_string()),
-                user_agent: client.user_agent.clone(),
-            },
-        )
-        .await?;
+        let session = start_session(&mut tx, user.id, stage, now, client).await?;
         let detail = json!({ "next": stage.as_str() });
         tx.append_audit(&event(
             now,
@@ -245,6 +232,28 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Starts a new session (a fresh random id, never a reused one) after the password step.
+pub(crate) async fn start_session(
+    tx: &mut portcullis_store::Tx,
+    user_id: UserId,
+    stage: LoginStage,
+    now: UnixTime,
+    client: &Client,
+) -> Result<PlainToken, AppError> {
+    let session = random::token(TokenKind::Session)?;
+    let record = SessionRecord {
+        user_id,
+        stage,
+        amr: vec![Amr::Pwd],
+        created_at: now,
+        last_seen_at: now,
+        ip: client.ip.map(|ip| ip.to_string()),
+        user_agent: client.user_agent.clone(),
+    };
+    tx.insert_session(&session.hash(), &record).await?;
+    Ok(session)
 }
 
 #[cfg(test)]

@@ -15,16 +15,17 @@ use super::AppState;
 use super::context::Ctx;
 use super::error::WebError;
 
-/// A form type with its CSRF field.
-pub trait CsrfField {
-    fn csrf(&self) -> &str;
-}
-
+/// A form whose `csrf` field was checked; `T` holds the other fields (it must not deny unknown ones).
 pub struct Form<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: String,
+}
 
 impl<T> FromRequest<AppState> for Form<T>
 where
-    T: DeserializeOwned + CsrfField + Send,
+    T: DeserializeOwned + Send,
 {
     type Rejection = WebError;
 
@@ -55,10 +56,11 @@ where
             }
         })?;
         let form: T = serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadForm(e.to_string()))?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&body).map_err(|e| WebError::BadForm(e.to_string()))?;
         if !ctx.csrf_from_cookie {
             return Err(WebError::Csrf("no CSRF cookie"));
         }
-        let sent = PlainToken::parse(TokenKind::Csrf, form.csrf()).map_err(|_| WebError::Csrf("malformed token"))?;
+        let sent = PlainToken::parse(TokenKind::Csrf, &field.csrf).map_err(|_| WebError::Csrf("malformed token"))?;
         if !sent.ct_eq(&ctx.csrf) {
             return Err(WebError::Csrf("token mismatch"));
         }

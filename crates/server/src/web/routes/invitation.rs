@@ -16,7 +16,7 @@ use crate::app::invitation::{AcceptInput, LinkView};
 use crate::web::AppState;
 use crate::web::context::Ctx;
 use crate::web::error::WebError;
-use crate::web::forms::{CsrfField, Form};
+use crate::web::forms::Form;
 use crate::web::views::{InvitationView, render};
 
 pub fn router() -> Router<AppState> {
@@ -37,18 +37,11 @@ async fn view_invitation(
 
 #[derive(Deserialize)]
 struct AcceptForm {
-    csrf: String,
     #[serde(default)]
     email: Option<String>,
     display_name: String,
     password: String,
     confirm: String,
-}
-
-impl CsrfField for AcceptForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn view_invitation_post(

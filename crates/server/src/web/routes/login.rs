@@ -14,7 +14,7 @@ use crate::app::AppError;
 use crate::web::AppState;
 use crate::web::context::Ctx;
 use crate::web::error::WebError;
-use crate::web::forms::{CsrfField, Form};
+use crate::web::forms::Form;
 use crate::web::views::{LoginView, MfaNextView, render};
 
 pub fn router() -> Router<AppState> {
@@ -37,15 +37,8 @@ async fn view_login(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 struct LoginForm {
-    csrf: String,
     email: String,
     password: String,
-}
-
-impl CsrfField for LoginForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn view_login_post(
@@ -107,21 +100,14 @@ async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
+/// The logout form carries nothing but its CSRF field.
 #[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
-}
-
-impl CsrfField for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+struct Empty {}
 
 async fn view_logout_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(_): Form<CsrfOnly>,
+    Form(Empty {}): Form<Empty>,
 ) -> Result<Response, WebError> {
     if let Some(session) = &ctx.session {
         state.app.logout(session, &ctx.client).await?;
