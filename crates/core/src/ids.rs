@@ -42,6 +42,14 @@ id_type!(
     /// An organization.
     OrgId
 );
+id_type!(
+    /// An MFA credential (an authenticator app, later a security key).
+    CredentialId
+);
+id_type!(
+    /// An authenticator app being set up (not a credential until a code verifies it).
+    EnrollmentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@
 //! - [`roles`]: organization roles, the platform role and user status.
 //! - [`password`]: the policy for new passwords (length, guessability, not the email).
 //! - [`token`]: one-time and session tokens: random plain values, prefixed by kind, stored as SHA-256.
+//! - [`totp`]: authenticator-app codes (RFC 6238): secrets, verification with drift and replay check, Key URI.
 //! - [`throttle`]: the persisted throttle state machine for failed attempts.
 //! - [`login`]: the login-flow stages, authentication methods (`amr`) and session lifetimes.
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
@@ -24,9 +25,10 @@ pub mod roles;
 pub mod throttle;
 pub mod time;
 pub mod token;
+pub mod totp;
 
 pub use email::Email;
-pub use ids::{OrgId, UserId};
+pub use ids::{CredentialId, EnrollmentId, OrgId, UserId};
 pub use login::{Amr, LoginStage, SessionPolicy};
 pub use names::{DisplayName, OrgName};
 pub use roles::{OrgRole, PlatformRole, UserStatus};

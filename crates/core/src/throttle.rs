@@ -12,10 +12,15 @@
 //! ```
 //!
 //! `delay(f)` doubles from `base_delay` at `f = free_failures` up to `max_delay`; from `hard_limit`
-//! failures on it is `hard_limit_delay`. Every delay ends by itself, so an attacker cannot lock a user
-//! out for good; with the account defaults (5 free, 1 s doubling to 15 min, 24 h from 100) reaching
-//! 100 consecutive failures takes about a day, and after that an attacker gets one guess a day.
-//! Customer service can lift a delay early (it deletes the state).
+//! failures on it is `hard_limit_delay`, or, where that is `None`, the key stays locked until an
+//! administrator or customer service lifts it (they delete the state).
+//!
+//! Password attempts never lock for good (an attacker who only knows an email must not be able to lock
+//! its owner out): with 5 free, 1 s doubling to 15 min and 24 h from 100, reaching 100 consecutive
+//! failures takes about a day, and after that an attacker gets one guess a day. A second factor is only
+//! asked of someone who knew the password, so its 6-digit codes get a harder rule (NIST SP 800-63B
+//! §5.2.2): 3 free, then delays growing to a 15-minute stop from the 10th failure, and after 100
+//! consecutive failures nothing until an administrator or customer service acts.
 
 use crate::time::UnixTime;
 
@@ -28,7 +33,8 @@ pub struct ThrottlePolicy {
     pub max_delay: i64,
     /// From this many consecutive failures on, `hard_limit_delay` applies.
     pub hard_limit: u32,
-    pub hard_limit_delay: i64,
+    /// `None`: locked until someone lifts it.
+    pub hard_limit_delay: Option<i64>,
     /// Forget all failures after this many quiet seconds (for shared keys such as an IP address).
     pub forget_after: Option<i64>,
 }
@@ -40,7 +46,18 @@ impl ThrottlePolicy {
         base_delay: 1,
         max_delay: 15 * 60,
         hard_limit: 100,
-        hard_limit_delay: 24 * 3600,
+        hard_limit_delay: Some(24 * 3600),
+        forget_after: None,
+    };
+
+    /// Second-factor codes (TOTP) of one account: 3 free; 8, 16 … s; a 15-minute stop from the 10th
+    /// failure; locked after 100 (10^6 codes: at most 100 guesses, a 0.03 % chance within a window of 3).
+    pub const ACCOUNT_SECOND_FACTOR: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 3,
+        base_delay: 8,
+        max_delay: 15 * 60,
+        hard_limit: 100,
+        hard_limit_delay: None,
         forget_after: None,
     };
 
@@ -50,20 +67,20 @@ impl ThrottlePolicy {
         base_delay: 1,
         max_delay: 15 * 60,
         hard_limit: u32::MAX,
-        hard_limit_delay: 15 * 60,
+        hard_limit_delay: Some(15 * 60),
         forget_after: Some(3600),
     };
 
-    /// Seconds to wait after the `failures`-th consecutive failure.
-    pub fn delay_after(&self, failures: u32) -> i64 {
+    /// Seconds to wait after the `failures`-th consecutive failure; `None` for "until lifted".
+    pub fn delay_after(&self, failures: u32) -> Option<i64> {
         if failures >= self.hard_limit {
             return self.hard_limit_delay;
         }
         if failures < self.free_failures {
-            return 0;
+            return Some(0);
         }
         let doublings = (failures - self.free_failures).min(40);
-        self.base_delay.saturating_mul(1_i64 << doublings).min(self.max_delay)
+        Some(self.base_delay.saturating_mul(1_i64 << doublings).min(self.max_delay))
     }
 }
 
@@ -80,6 +97,8 @@ pub enum Verdict {
     Allowed,
     /// Not before this moment.
     RetryAt(UnixTime),
+    /// Not until an administrator or customer service lifts the lock.
+    Locked,
 }
 
 impl ThrottleState {
@@ -91,16 +110,30 @@ impl ThrottleState {
         }
     }
 
+    /// When the next attempt may go ahead (`None`: now).
     pub fn blocked_until(self, policy: &ThrottlePolicy, now: UnixTime) -> Option<UnixTime> {
-        let state = self.current(policy, now);
-        let until = state.last_failure_at.plus_secs(policy.delay_after(state.failures));
-        (state.failures > 0 && until > now).then_some(until)
+        match self.check(policy, now) {
+            Verdict::Allowed => None,
+            Verdict::RetryAt(until) => Some(until),
+            Verdict::Locked => Some(UnixTime(i64::MAX)),
+        }
     }
 
     pub fn check(self, policy: &ThrottlePolicy, now: UnixTime) -> Verdict {
-        match self.blocked_until(policy, now) {
-            Some(until) => Verdict::RetryAt(until),
-            None => Verdict::Allowed,
+        let state = self.current(policy, now);
+        if state.failures == 0 {
+            return Verdict::Allowed;
+        }
+        match policy.delay_after(state.failures) {
+            None => Verdict::Locked,
+            Some(delay) => {
+                let until = state.last_failure_at.plus_secs(delay);
+                if until > now {
+                    Verdict::RetryAt(until)
+                } else {
+                    Verdict::Allowed
+                }
+            }
         }
     }
 
@@ -145,14 +178,14 @@ mod tests {
         let state = state.after_attempt(&P, now);
         assert_eq!(state.check(&P, now), Verdict::RetryAt(UnixTime(1_001)));
         assert_eq!(state.check(&P, UnixTime(1_001)), Verdict::Allowed);
-        let delays: Vec<i64> = (5..=16).map(|f| P.delay_after(f)).collect();
+        let delays: Vec<i64> = (5..=16).filter_map(|f| P.delay_after(f)).collect();
         assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
     }
 
     #[test]
     fn from_one_hundred_failures_one_attempt_a_day() {
-        assert_eq!(P.delay_after(99), 900);
-        assert_eq!(P.delay_after(100), 86_400);
+        assert_eq!(P.delay_after(99), Some(900));
+        assert_eq!(P.delay_after(100), Some(86_400));
         let state = ThrottleState {
             failures: 100,
             last_failure_at: UnixTime(0),
@@ -167,8 +200,28 @@ mod tests {
 
     #[test]
     fn reaching_one_hundred_takes_about_a_day() {
-        let total: i64 = (1..100).map(|f| P.delay_after(f)).sum();
+        let total: i64 = (1..100).filter_map(|f| P.delay_after(f)).sum();
         assert!(total > 20 * 3600, "{total}");
+    }
+
+    #[test]
+    fn second_factor_codes_stop_for_15_minutes_from_ten_and_lock_at_one_hundred() {
+        let totp = ThrottlePolicy::ACCOUNT_SECOND_FACTOR;
+        let delays: Vec<Option<i64>> = (1..=11).map(|f| totp.delay_after(f)).collect();
+        let expected = [0, 0, 8, 16, 32, 64, 128, 256, 512, 900, 900].map(Some);
+        assert_eq!(delays, expected);
+        let locked = ThrottleState {
+            failures: 100,
+            last_failure_at: UnixTime(0),
+        };
+        assert_eq!(
+            locked.check(&totp, UnixTime(10_000_000)),
+            Verdict::Locked,
+            "only a person lifts it"
+        );
+        assert_eq!(locked.blocked_until(&totp, UnixTime(1)), Some(UnixTime(i64::MAX)));
+        let total: i64 = (1..100).filter_map(|f| totp.delay_after(f)).sum();
+        assert!(total > 20 * 3600, "100 guesses take about a day: {total}");
     }
 
     #[test]

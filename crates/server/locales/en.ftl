@@ -57,9 +57,6 @@ name-invalid = Enter your name (at most 100 characters).
 email-invalid = Enter a valid email address, such as name@example.com.
 email-taken = An account with this email address already exists. Log in instead.
 
-mfa-next-title = Extra verification comes next
-mfa-next-body = Your password is correct. To protect your account, every login also needs a second step: an authenticator app on your phone or a security key.
-mfa-next-step = Setting up that second step is next. Until it is done, no service can be reached with this account.
 
 home-title = Welcome
 home-signed-in = You are logged in as { $name } ({ $email }).
@@ -82,3 +79,66 @@ error-main-admin-exists = This organization already has a main administrator.
 error-role-not-invitable = A main administrator is created with the organization, not invited.
 request-id = Reference: { $id }
 back-home = Go to the start page
+
+back = Back
+mfa-setup-title = Set up extra verification (MFA)
+mfa-setup-intro = Every login needs a second step besides your password. Set up at least one method below; then choose Finish.
+mfa-method-app = Authenticator app
+mfa-method-app-help = A free app on your smartphone, such as Google Authenticator, Microsoft Authenticator or DUO Mobile, shows a new 6-digit code every 30 seconds.
+mfa-setup-button = Set up
+mfa-method-done = Set up
+mfa-finish = Finish
+mfa-finish-hint = Finish becomes available once a method has its green check.
+
+app-phone-title = Which phone do you have?
+app-phone-intro = This tells us where you can get the authenticator app.
+app-phone-android = Android
+app-phone-iphone = iPhone
+app-phone-other = Other
+app-phone-choose = Choose the type of your phone.
+app-next = Next
+app-get-android = If you have no authenticator app yet, install the free Google Authenticator from the Google Play Store on your phone. Microsoft Authenticator and DUO Mobile work too.
+app-get-iphone = If you have no authenticator app yet, install the free Google Authenticator from the App Store on your iPhone. Microsoft Authenticator and DUO Mobile work too.
+app-get-other = If you have no authenticator app yet, install one on your phone: Google Authenticator, Microsoft Authenticator and DUO Mobile all work, as does any app for time-based codes (TOTP).
+app-scan-title = Add this account to your authenticator app
+app-scan-step = In the app, tap "+" and choose "Scan a QR code". Point your phone's camera at the QR code below.
+app-qr-alt = QR code to scan with your authenticator app
+app-cant-scan = Can't scan?
+app-manual-intro = In the app, tap "+" and choose "Enter a setup key" (or "Enter key manually"). Then type:
+app-manual-account = Account
+app-manual-key = Key
+app-manual-type-label = Type of key
+app-manual-type = Time based
+app-copy = Copy key
+app-copied = Copied
+app-phone-path = Setting up on this phone itself?
+app-open-link = Open in authenticator app
+app-code-title = Enter the code from the app
+app-code-step = The app now shows a 6-digit code for { $service }. Type it here and choose Verify.
+app-verify = Verify
+app-expires = This QR code is valid until { $when } (UTC). After that, start again to get a new one.
+field-code = 6-digit code
+
+challenge-title = Extra verification
+challenge-intro = Open your authenticator app and type the 6-digit code it shows for { $service }.
+challenge-submit = Verify
+
+code-error-empty = Type the 6-digit code from your authenticator app.
+code-error-format = A code has exactly 6 digits, such as 123 456.
+code-wrong = This code is not correct. Use the code shown for this account, and type it before it changes.
+code-replayed = This code has already been used. Wait for the next code in your app: a new one appears every 30 seconds.
+clock-ahead = This code does not match, but it is the one your app would show if your phone's clock ran { $minutes ->
+    [one] about 1 minute
+   *[other] about { $minutes } minutes
+} fast. Your phone's clock is off; set it right and try the new code:
+clock-behind = This code does not match, but it is the one your app would show if your phone's clock ran { $minutes ->
+    [one] about 1 minute
+   *[other] about { $minutes } minutes
+} slow. Your phone's clock is off; set it right and try the new code:
+clock-fix-android = Android: open Google Authenticator, tap the three dots (More), then Settings → Time correction for codes → Sync now.
+clock-fix-iphone = iPhone: open Settings → General → Date & Time and turn on Set automatically (restarting the iPhone may help).
+mfa-error-locked = Too many wrong codes: extra verification for this account is locked. Ask your administrator or customer service to unlock it.
+error-setup-unknown = There is no such setup in progress (anymore). Start again from the MFA setup page.
+error-setup-expired = This QR code has expired. Start again to get a new one.
+error-no-mfa-method = Set up at least one method first.
+error-wrong-stage = This step is not available now. Go to the start page to continue.

@@ -57,9 +57,6 @@ name-invalid = Vul uw naam in (hoogstens 100 tekens).
 email-invalid = Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.
 email-taken = Er bestaat al een account met dit e-mailadres. Log in.
 
-mfa-next-title = Hierna volgt extra verificatie
-mfa-next-body = Uw wachtwoord klopt. Om uw account te beschermen vraagt elke inlog ook een tweede stap: een authenticator-app op uw telefoon of een beveiligingssleutel.
-mfa-next-step = Het instellen van die tweede stap is de volgende stap. Tot dat gebeurd is, is met dit account geen enkele dienst bereikbaar.
 
 home-title = Welkom
 home-signed-in = U bent ingelogd als { $name } ({ $email }).
@@ -82,3 +79,66 @@ error-main-admin-exists = Deze organisatie heeft al een hoofdbeheerder.
 error-role-not-invitable = Een hoofdbeheerder wordt met de organisatie aangemaakt, niet uitgenodigd.
 request-id = Referentie: { $id }
 back-home = Naar de startpagina
+
+back = Terug
+mfa-setup-title = Extra verificatie (MFA) instellen
+mfa-setup-intro = Elke inlog vraagt naast uw wachtwoord een tweede stap. Stel hieronder minstens één methode in en kies daarna Voltooien.
+mfa-method-app = Authenticator-app
+mfa-method-app-help = Een gratis app op uw smartphone, zoals Google Authenticator, Microsoft Authenticator of DUO Mobile, toont elke 30 seconden een nieuwe code van 6 cijfers.
+mfa-setup-button = Instellen
+mfa-method-done = Ingesteld
+mfa-finish = Voltooien
+mfa-finish-hint = Voltooien kan zodra een methode een groen vinkje heeft.
+
+app-phone-title = Welke telefoon heeft u?
+app-phone-intro = Zo weten we waar u de authenticator-app kunt vinden.
+app-phone-android = Android
+app-phone-iphone = iPhone
+app-phone-other = Anders
+app-phone-choose = Kies het type van uw telefoon.
+app-next = Volgende
+app-get-android = Heeft u nog geen authenticator-app, installeer dan de gratis Google Authenticator uit de Google Play Store op uw telefoon. Microsoft Authenticator en DUO Mobile werken ook.
+app-get-iphone = Heeft u nog geen authenticator-app, installeer dan de gratis Google Authenticator uit de App Store op uw iPhone. Microsoft Authenticator en DUO Mobile werken ook.
+app-get-other = Heeft u nog geen authenticator-app, installeer er dan een op uw telefoon: Google Authenticator, Microsoft Authenticator en DUO Mobile werken alle drie, net als elke app voor tijdgebonden codes (TOTP).
+app-scan-title = Voeg dit account toe aan uw authenticator-app
+app-scan-step = Tik in de app op "+" en kies "QR-code scannen". Richt de camera van uw telefoon op de QR-code hieronder.
+app-qr-alt = QR-code om te scannen met uw authenticator-app
+app-cant-scan = Lukt scannen niet?
+app-manual-intro = Tik in de app op "+" en kies "Instelsleutel invoeren" (of "Sleutel handmatig invoeren"). Vul dan in:
+app-manual-account = Account
+app-manual-key = Sleutel
+app-manual-type-label = Type sleutel
+app-manual-type = Op tijd gebaseerd
+app-copy = Kopieer sleutel
+app-copied = Gekopieerd
+app-phone-path = Stelt u in op deze telefoon zelf?
+app-open-link = Open in authenticator-app
+app-code-title = Vul de code uit de app in
+app-code-step = De app toont nu een code van 6 cijfers voor { $service }. Vul die hier in en kies Verifiëren.
+app-verify = Verifiëren
+app-expires = Deze QR-code is geldig tot { $when } (UTC). Begin daarna opnieuw voor een nieuwe.
+field-code = Code van 6 cijfers
+
+challenge-title = Extra verificatie
+challenge-intro = Open uw authenticator-app en vul de code van 6 cijfers in die de app voor { $service } toont.
+challenge-submit = Verifiëren
+
+code-error-empty = Vul de code van 6 cijfers uit uw authenticator-app in.
+code-error-format = Een code heeft precies 6 cijfers, zoals 123 456.
+code-wrong = Deze code klopt niet. Gebruik de code die bij dit account staat en vul hem in voordat hij verandert.
+code-replayed = Deze code is al gebruikt. Wacht op de volgende code in uw app: elke 30 seconden verschijnt een nieuwe.
+clock-ahead = Deze code klopt niet, maar het is de code die uw app zou tonen als de klok van uw telefoon { $minutes ->
+    [one] ongeveer 1 minuut
+   *[other] ongeveer { $minutes } minuten
+} voorliep. De klok van uw telefoon staat verkeerd; zet hem goed en probeer de nieuwe code:
+clock-behind = Deze code klopt niet, maar het is de code die uw app zou tonen als de klok van uw telefoon { $minutes ->
+    [one] ongeveer 1 minuut
+   *[other] ongeveer { $minutes } minuten
+} achterliep. De klok van uw telefoon staat verkeerd; zet hem goed en probeer de nieuwe code:
+clock-fix-android = Android: open Google Authenticator, tik op de drie puntjes (Meer) en dan Instellingen → Tijdcorrectie voor codes → Nu synchroniseren.
+clock-fix-iphone = iPhone: open Instellingen → Algemeen → Datum en tijd en zet Automatisch instellen aan (de iPhone herstarten kan helpen).
+mfa-error-locked = Te veel verkeerde codes: de extra verificatie van dit account is geblokkeerd. Vraag uw beheerder of de klantenservice om de blokkade op te heffen.
+error-setup-unknown = Deze instelling bestaat niet (meer). Begin opnieuw vanaf de pagina voor MFA-instellingen.
+error-setup-expired = Deze QR-code is verlopen. Begin opnieuw voor een nieuwe.
+error-no-mfa-method = Stel eerst minstens één methode in.
+error-wrong-stage = Deze stap is nu niet beschikbaar. Ga naar de startpagina om verder te gaan.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -24,7 +25,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Address and port to listen on.
@@ -51,6 +52,23 @@ pub struct Settings {
     pub argon2_parallelism: u32,
     /// Password hashes computed at the same time; 0 means one per CPU core.
     pub max_concurrent_hashes: usize,
+    /// The 256-bit master key that seals secrets at rest, base64. Empty: the file `master.key` in
+    /// `data_dir` (created on a fresh database). Several nodes must share one key.
+    #[serde(serialize_with = "serialize_secret", deserialize_with = "deserialize_secret")]
+    pub master_key: Option<SecretString>,
+}
+
+fn serialize_secret<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    // Only the defaults are ever serialized (for figment); a set key is never written out.
+    match value {
+        Some(_) => s.serialize_str("<redacted>"),
+        None => s.serialize_none(),
+    }
+}
+
+fn deserialize_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    Ok(text.filter(|t| !t.trim().is_empty()).map(SecretString::from))
 }
 
 impl Default for Settings {
@@ -69,6 +87,7 @@ impl Default for Settings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: 0,
+            master_key: None,
         }
     }
 }
@@ -142,6 +161,11 @@ impl Settings {
                 "argon2_memory_kib",
                 "argon2 parameters out of range (memory ≥ 8192 KiB, iterations ≥ 1)",
             );
+        }
+        if let Some(key) = &self.master_key
+            && crate::app::secrets::MasterKey::parse(secrecy::ExposeSecret::expose_secret(key)).is_err()
+        {
+            return bad("master_key", "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)");
         }
         if self.service_name.trim().is_empty() {
             return bad("service_name", "must not be empty");

@@ -11,7 +11,10 @@ use anyhow::Context;
 use portcullis_store::Store;
 use tokio::net::TcpListener;
 
+use crate::app::secrets::{MasterKey, SecretBox};
 use crate::app::{App, Clock};
+use portcullis_core::UnixTime;
+use secrecy::ExposeSecret;
 use crate::settings::{Settings, redact_database_url};
 use crate::web::{self, AppState};
 
@@ -27,7 +30,69 @@ pub async fn open_app(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Res
         .await
         .with_context(|| format!("cannot open the database {}", redact_database_url(&url)))?;
     store.migrate().await.context("cannot migrate the database")?;
-    Ok(Arc::new(App::new(store, settings, clock)?))
+    let secrets = load_master_key(settings, &store, clock.now()).await?;
+    Ok(Arc::new(App::new(store, settings, clock, secrets)?))
+}
+
+/// The master key: configured, or the data directory's key file, or — for a database that has never
+/// had one — a new key file. A database that had a key never gets a new one silently.
+async fn load_master_key(settings: &Settings, store: &Store, now: UnixTime) -> anyhow::Result<SecretBox> {
+    let key_file = settings.data_dir.join("master.key");
+    let mut tx = store.begin().await?;
+    let checks = tx.key_checks().await?;
+    let key = match &settings.master_key {
+        Some(text) => MasterKey::parse(text.expose_secret()).context("setting `master_key`")?,
+        None if key_file.exists() => {
+            let text = std::fs::read_to_string(&key_file)
+                .with_context(|| format!("cannot read the master key file {}", key_file.display()))?;
+            MasterKey::parse(&text).with_context(|| format!("the master key file {}", key_file.display()))?
+        }
+        None if checks.is_empty() => {
+            let key = MasterKey::generate()?;
+            write_key_file(&key_file, &key)
+                .with_context(|| format!("cannot create the master key file {}", key_file.display()))?;
+            tracing::info!(path = %key_file.display(), key_id = key.id(), "created a new master key file; back it up");
+            key
+        }
+        None => anyhow::bail!(
+            "this database holds secrets sealed with a master key, but no key was found: set \
+             PORTCULLIS_MASTER_KEY (the same on every node) or restore {}",
+            key_file.display()
+        ),
+    };
+    let secrets = SecretBox::new(key);
+    match checks.iter().find(|(id, _)| id == secrets.key_id()) {
+        Some((_, sealed)) if secrets.verify_key_check(sealed) => {}
+        Some(_) => anyhow::bail!("the master key {} does not open this database's key check", secrets.key_id()),
+        None if checks.is_empty() => {
+            let check = secrets.key_check()?;
+            tx.insert_key_check(secrets.key_id(), &check, now).await?;
+        }
+        None => anyhow::bail!(
+            "the master key (id {}) is not the one this database was set up with (id {}): check \
+             PORTCULLIS_MASTER_KEY or the key file {}",
+            secrets.key_id(),
+            checks.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", "),
+            key_file.display()
+        ),
+    }
+    tx.commit().await?;
+    Ok(secrets)
+}
+
+fn write_key_file(path: &std::path::Path, key: &MasterKey) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(key.encode().as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
 }
 
 fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {

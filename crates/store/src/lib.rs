@@ -10,6 +10,7 @@
 //! - [`Tx`]: a transaction; all queries are its methods, grouped by area in the modules below.
 //! - [`records`]: the rows as typed values (`portcullis-core` types, never raw strings).
 //! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
+//! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //!
 //! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers queue on the busy
 //! timeout instead of failing when one upgrades a read lock. On PostgreSQL races are settled by
@@ -23,6 +24,7 @@ mod orgs;
 pub mod records;
 mod sessions;
 mod throttles;
+pub mod totp;
 mod users;
 
 use std::time::Duration;

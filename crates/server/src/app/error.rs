@@ -40,6 +40,24 @@ pub enum AppError {
     },
     #[error("too many attempts; retry at {retry_at:?}")]
     Throttled { retry_at: UnixTime },
+    #[error("not a code: {0}")]
+    Code(#[from] portcullis_core::totp::CodeError),
+    #[error("code refused: {refusal:?}")]
+    CodeRefused {
+        refusal: super::totp::CodeRefusal,
+        /// Set when this failure started a delay.
+        retry_at: Option<UnixTime>,
+    },
+    #[error("no such setup in progress")]
+    SetupUnknown,
+    #[error("the setup has expired")]
+    SetupExpired,
+    #[error("at least one MFA method must be set up first")]
+    NoMfaMethod,
+    #[error("this step of the login flow is not the current one")]
+    WrongStage,
+    #[error("locked after too many failed codes; an administrator must lift it")]
+    Locked,
     #[error("the account is disabled")]
     AccountDisabled,
     #[error("storage failed")]
@@ -61,6 +79,12 @@ impl From<StoreError> for AppError {
 
 impl From<super::passwords::HashError> for AppError {
     fn from(err: super::passwords::HashError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
+impl From<super::secrets::SecretsError> for AppError {
+    fn from(err: super::secrets::SecretsError) -> Self {
         AppError::Internal(err.to_string())
     }
 }

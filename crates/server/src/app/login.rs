@@ -40,7 +40,7 @@ fn account_key(email: &Email) -> String {
 }
 
 /// IPv4 addresses count alone; IPv6 clients by their /64, which one subscriber usually holds whole.
-fn ip_key(ip: IpAddr) -> String {
+pub(crate) fn ip_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => format!("ip:{v4}"),
         IpAddr::V6(v6) => {
@@ -116,7 +116,7 @@ impl App {
             let rehashed = self.passwords.hash(password).await?;
             tx.set_password_hash(user.id, &rehashed, now).await?;
         }
-        let stage = LoginStage::after_password(false);
+        let stage = LoginStage::after_password(tx.count_mfa_methods(user.id).await? > 0);
         let session = start_session(&mut tx, user.id, stage, now, client).await?;
         let detail = json!({ "next": stage.as_str() });
         tx.append_audit(&event(
@@ -135,41 +135,50 @@ impl App {
 
     /// Counts one attempt on the account and the client address, or refuses if either is throttled,
     /// and reads the account in the same transaction (a login is on the hot path: few round trips).
-    /// Retries when another node changed a counter between our read and our write.
     async fn count_attempt(
         &self,
         keys: AttemptKeys<'_>,
         email: &Email,
         now: UnixTime,
     ) -> Result<Option<UserRecord>, AppError> {
-        const ACCOUNT: ThrottlePolicy = ThrottlePolicy::ACCOUNT_PASSWORD;
+        let mut tx = self.reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_PASSWORD, now).await?;
+        let user = tx.find_user_by_email(email).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Counts one attempt (before the secret is checked) against `keys.account` under `policy` and
+    /// against the client address, and hands back the open transaction; or refuses if a key is
+    /// throttled. Retries when another node changed a counter between our read and our write.
+    pub(crate) async fn reserve_attempt(
+        &self,
+        keys: AttemptKeys<'_>,
+        policy: &ThrottlePolicy,
+        now: UnixTime,
+    ) -> Result<portcullis_store::Tx, AppError> {
         const SHARED: ThrottlePolicy = ThrottlePolicy::IP_PASSWORD;
         for _ in 0..10 {
             let mut tx = self.store.begin().await?;
             let old = tx.attempt_throttles(keys).await?;
-            let verdicts = [Some(old.0.check(&ACCOUNT, now)), old.1.map(|s| s.check(&SHARED, now))];
-            let retry_at = verdicts.into_iter().flatten().filter_map(|v| match v {
-                Verdict::RetryAt(at) => Some(at),
-                Verdict::Allowed => None,
-            });
-            if let Some(retry_at) = retry_at.max() {
+            let verdicts = [Some(old.0.check(policy, now)), old.1.map(|s| s.check(&SHARED, now))];
+            let mut retry_at = None;
+            for verdict in verdicts.into_iter().flatten() {
+                match verdict {
+                    Verdict::Allowed => {}
+                    Verdict::Locked => return Err(AppError::Locked),
+                    Verdict::RetryAt(at) => retry_at = retry_at.max(Some(at)),
+                }
+            }
+            if let Some(retry_at) = retry_at {
                 return Err(AppError::Throttled { retry_at });
             }
-            let new = (
-                old.0.after_attempt(&ACCOUNT, now),
-                old.1.map(|s| s.after_attempt(&SHARED, now)),
-            );
-            if !tx.swap_attempt_throttles(keys, old, new).await? {
-                continue;
+            let new = (old.0.after_attempt(policy, now), old.1.map(|s| s.after_attempt(&SHARED, now)));
+            if tx.swap_attempt_throttles(keys, old, new).await? {
+                return Ok(tx);
             }
-            let user = tx.find_user_by_email(email).await?;
-            tx.commit().await?;
-            return Ok(user);
         }
         // Heavy contention on one key is itself a sign of a burst: refuse briefly.
-        Err(AppError::Throttled {
-            retry_at: now.plus_secs(1),
-        })
+        Err(AppError::Throttled { retry_at: now.plus_secs(1) })
     }
 
     /// The live session for a cookie value, or `None`. Ends sessions that timed out or whose user
@@ -254,6 +263,26 @@ pub(crate) async fn start_session(
     };
     tx.insert_session(&session.hash(), &record).await?;
     Ok(session)
+}
+
+/// Moves a session to a new stage under a new id (a privilege change never keeps the old id).
+pub(crate) async fn rotate_session(
+    tx: &mut portcullis_store::Tx,
+    session: &CurrentSession,
+    stage: LoginStage,
+    amr: &[Amr],
+    now: UnixTime,
+) -> Result<PlainToken, AppError> {
+    let Some(old) = tx.find_session(&session.token_hash).await? else {
+        return Err(AppError::WrongStage);
+    };
+    if !tx.delete_session(&session.token_hash).await? {
+        return Err(AppError::WrongStage);
+    }
+    let token = random::token(TokenKind::Session)?;
+    let record = SessionRecord { stage, amr: amr.to_vec(), last_seen_at: now, ..old };
+    tx.insert_session(&token.hash(), &record).await?;
+    Ok(token)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
 //! - [`login`]: the password step, throttling, sessions, logout.
+//! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
+//! - [`secrets`]: sealing secrets at rest under the master key.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
 
 pub mod admin;
@@ -15,6 +17,8 @@ pub mod invitation;
 pub mod login;
 pub mod passwords;
 pub mod random;
+pub mod secrets;
+pub mod totp;
 
 use std::sync::Arc;
 
@@ -26,6 +30,7 @@ use url::Url;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 use passwords::Passwords;
+use secrets::SecretBox;
 
 use crate::settings::Settings;
 
@@ -40,6 +45,7 @@ pub struct App {
     pub store: Store,
     clock: Arc<dyn Clock>,
     passwords: Passwords,
+    secrets: SecretBox,
     pub session_policy: SessionPolicy,
     pub invitation_ttl: i64,
     pub public_url: Url,
@@ -50,7 +56,7 @@ pub struct App {
 pub const SETUP_LINK_TTL: i64 = 24 * 3600;
 
 impl App {
-    pub fn new(store: Store, settings: &Settings, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+    pub fn new(store: Store, settings: &Settings, clock: Arc<dyn Clock>, secrets: SecretBox) -> Result<App, AppError> {
         let passwords = Passwords::new(
             settings.argon2_memory_kib,
             settings.argon2_iterations,
@@ -61,6 +67,7 @@ impl App {
             store,
             clock,
             passwords,
+            secrets,
             session_policy: SessionPolicy {
                 idle_timeout: settings.session_idle_timeout.as_secs() as i64,
                 absolute_timeout: settings.session_absolute_timeout.as_secs() as i64,
@@ -93,6 +100,7 @@ impl App {
             )
             .await?;
         let links = tx.delete_links_expired_before(now.plus_secs(-7 * 24 * 3600)).await?;
+        tx.delete_expired_totp_enrollments(now).await?;
         tx.commit().await?;
         Ok((sessions, links))
     }

@@ -5,7 +5,7 @@ use portcullis_core::{OrgId, PlainToken, TokenKind, UserId};
 
 use super::AppError;
 
-fn bytes<const N: usize>() -> Result<[u8; N], AppError> {
+pub fn bytes<const N: usize>() -> Result<[u8; N], AppError> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("the OS random generator failed: {e}")))?;
     Ok(buf)

@@ -64,6 +64,13 @@ impl WebError {
             A::InvalidCredentials { .. } => (StatusCode::UNAUTHORIZED, "login-error-invalid"),
             A::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "login-error-throttled"),
             A::AccountDisabled => (StatusCode::FORBIDDEN, "login-error-disabled"),
+            A::Locked => (StatusCode::TOO_MANY_REQUESTS, "mfa-error-locked"),
+            A::Code(_) => (StatusCode::UNPROCESSABLE_ENTITY, "code-error-format"),
+            A::CodeRefused { .. } => (StatusCode::UNAUTHORIZED, "code-wrong"),
+            A::SetupUnknown => (StatusCode::NOT_FOUND, "error-setup-unknown"),
+            A::SetupExpired => (StatusCode::GONE, "error-setup-expired"),
+            A::NoMfaMethod => (StatusCode::CONFLICT, "error-no-mfa-method"),
+            A::WrongStage => (StatusCode::CONFLICT, "error-wrong-stage"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -72,6 +79,7 @@ impl WebError {
         match self {
             WebError::App(AppError::Throttled { retry_at }) => Some(*retry_at),
             WebError::App(AppError::InvalidCredentials { retry_at }) => *retry_at,
+            WebError::App(AppError::CodeRefused { retry_at, .. }) => *retry_at,
             _ => None,
         }
     }

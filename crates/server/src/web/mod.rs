@@ -14,6 +14,7 @@ pub mod context;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod qr;
 pub mod routes;
 pub mod views;
 
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::home::router())
         .merge(routes::login::router())
         .merge(routes::invitation::router())
+        .merge(routes::mfa::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())

@@ -57,9 +57,83 @@ pub struct InvitationView {
 }
 
 #[derive(Template)]
-#[template(path = "mfa_next.html")]
-pub struct MfaNextView {
+#[template(path = "mfa_setup.html")]
+pub struct MfaSetupView {
     pub page: Page,
+    /// An authenticator app is verified (its green check).
+    pub app_done: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_app_phone.html")]
+pub struct PhoneView {
+    pub page: Page,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_app.html")]
+pub struct AppSetupView {
+    pub page: Page,
+    pub id: String,
+    pub get_app: String,
+    pub qr: String,
+    pub groups: Vec<String>,
+    pub secret: String,
+    pub issuer: String,
+    pub account: String,
+    pub uri: String,
+    pub mobile: bool,
+    pub error: Option<String>,
+    pub clock_help: bool,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_challenge.html")]
+pub struct ChallengeView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub clock_help: bool,
+}
+
+/// The QR page of an app being set up.
+pub fn app_setup_view(
+    state: &AppState,
+    ctx: &Ctx,
+    enrollment: &crate::app::totp::AppEnrollment,
+    error: Option<(String, bool)>,
+) -> Result<AppSetupView, super::error::WebError> {
+    use portcullis_store::totp::Phone;
+    let page = ctx.page(state);
+    let get_app = page.tr.t(match enrollment.phone {
+        Phone::Android => "app-get-android",
+        Phone::Iphone => "app-get-iphone",
+        Phone::Other => "app-get-other",
+    });
+    let qr = super::qr::png_data_uri(&enrollment.uri).map_err(|e| super::error::WebError::Internal(e.to_string()))?;
+    let mobile = ctx.client.user_agent.as_deref().is_some_and(|ua| ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| ua.contains(m)));
+    let expires = page.tr.t1("app-expires", "when", &super::routes::format_utc(enrollment.expires_at.0));
+    let (error, clock_help) = match error {
+        Some((message, clock)) => (Some(message), clock),
+        None => (None, false),
+    };
+    Ok(AppSetupView {
+        id: enrollment.id.to_string(),
+        get_app,
+        qr,
+        groups: enrollment.secret.grouped(),
+        secret: enrollment.secret.to_base32(),
+        issuer: enrollment.issuer.clone(),
+        account: enrollment.account.clone(),
+        uri: enrollment.uri.clone(),
+        mobile,
+        error,
+        clock_help,
+        expires,
+        page,
+    })
 }
 
 #[derive(Template)]

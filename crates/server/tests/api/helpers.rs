@@ -24,10 +24,12 @@ pub struct TestApp {
 
 /// Settings for tests: cheap argon2 (the real cost is measured in BENCHMARKS.md, not here).
 pub fn test_settings(db: &TestDatabase) -> Settings {
+    let key = portcullis::app::secrets::MasterKey::generate().unwrap();
     Settings {
         database_url: Some(db.url.clone()),
         argon2_memory_kib: 8 * 1024,
         argon2_iterations: 1,
+        master_key: Some(secrecy::SecretString::from(key.encode().to_string())),
         ..Settings::default()
     }
 }
@@ -252,9 +254,10 @@ pub fn location(response: &Response) -> &str {
         .unwrap_or_default()
 }
 
-/// The text of the `role="alert"` paragraph, if the page has one.
+/// The text of the `role="alert"` element (its first paragraph), if the page has one.
 pub fn alert(html: &str) -> Option<String> {
     let start = html.find("role=\"alert\">")? + "role=\"alert\">".len();
-    let end = html[start..].find("</p>")? + start;
-    Some(html[start..end].to_owned())
+    let rest = html[start..].strip_prefix("<p>").unwrap_or(&html[start..]);
+    let end = rest.find("</p>")?;
+    Some(rest[..end].to_owned())
 }

@@ -27,7 +27,7 @@ async fn invited_user_chooses_a_password_and_lands_before_mfa(kind: Kind) {
     assert_eq!(location(&response), "/mfa/setup");
     let (status, html) = browser.get_text("/mfa/setup").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Extra verification comes next"));
+    assert!(html.contains("Set up extra verification (MFA)"));
     // A password alone is not a login: the start page sends the user back to MFA.
     let response = browser.get("/").await;
     assert_eq!(location(&response), "/mfa/setup");
@@ -226,6 +226,6 @@ async fn the_invitation_page_speaks_dutch() {
     let response = browser.accept(&link, "Piet", GOOD_PASSWORD, GOOD_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, html) = browser.get_text("/mfa/setup").await;
-    assert!(html.contains("Hierna volgt extra verificatie"));
+    assert!(html.contains("Extra verificatie (MFA) instellen"));
     assert!(!html.contains('⟦'), "every message exists in Dutch");
 }

@@ -20,8 +20,10 @@ async fn view_home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let Some(session) = &ctx.session else {
         return see_other("/login");
     };
-    if session.stage != LoginStage::Authenticated {
-        return see_other("/mfa/setup");
+    match session.stage {
+        LoginStage::Authenticated => {}
+        LoginStage::MfaSetupRequired => return see_other("/mfa/setup"),
+        LoginStage::MfaChallenge => return see_other("/mfa/challenge"),
     }
     let page = ctx.page(&state);
     let name = session

@@ -101,7 +101,7 @@ async fn invitation_view(
     let page = ctx.page(state);
     let tr = page.tr.clone();
     let service = state.app.service_name.clone();
-    let expires = tr.t1("link-expires", "when", &format_utc(link.expires_at.0));
+    let expires = tr.t1("link-expires", "when", &super::format_utc(link.expires_at.0));
     let (title, intro, role, ask_email, email) = match (&link.purpose, &link.user) {
         (LinkPurpose::Invitation, Some(user)) => {
             let org = match user.org {
@@ -154,30 +154,9 @@ async fn invitation_view(
     })
 }
 
-/// `2026-12-06 14:05` for a Unix time (UTC); written out by hand to avoid a date crate for one line.
-fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use super::format_utc;
+    use crate::web::routes::format_utc;
 
     #[test]
     fn formats_utc_dates() {

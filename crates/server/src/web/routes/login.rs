@@ -1,4 +1,4 @@
-//! `/login` (the password step), `/mfa/setup` (where a password-only session waits) and `/logout`.
+//! `/login` (the password step) and `/logout`.
 
 use axum::Router;
 use axum::extract::State;
@@ -9,18 +9,17 @@ use portcullis_core::LoginStage;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{form_message, see_other, see_other_with_cookie};
+use super::{form_message, see_other_with_cookie};
 use crate::app::AppError;
 use crate::web::AppState;
 use crate::web::context::Ctx;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
-use crate::web::views::{LoginView, MfaNextView, render};
+use crate::web::views::{LoginView, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(view_login).post(view_login_post))
-        .route("/mfa/setup", get(view_mfa_setup))
         .route("/logout", post(view_logout_post))
 }
 
@@ -86,16 +85,6 @@ async fn view_login_post(
                     .insert(header::RETRY_AFTER, HeaderValue::from(wait));
             }
             Ok(response)
-        }
-    }
-}
-
-async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match ctx.session.as_ref().map(|s| s.stage) {
-        None => see_other("/login"),
-        Some(LoginStage::Authenticated) => see_other("/"),
-        Some(LoginStage::MfaSetupRequired | LoginStage::MfaChallenge) => {
-            render(StatusCode::OK, &MfaNextView { page: ctx.page(&state) })
         }
     }
 }

@@ -3,7 +3,8 @@
 //! | path | module |
 //! |---|---|
 //! | `/` | [`home`] |
-//! | `/login`, `/logout`, `/mfa/setup` | [`login`] |
+//! | `/login`, `/logout` | [`login`] |
+//! | `/mfa/setup…`, `/mfa/challenge` | [`mfa`] |
 //! | `/invitation/{token}` | [`invitation`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
@@ -15,6 +16,7 @@ pub mod home;
 pub mod invitation;
 pub mod lang;
 pub mod login;
+pub mod mfa;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +26,8 @@ use portcullis_core::password::PasswordProblem;
 use super::error::WebError;
 use super::i18n::{Arg, Tr};
 use crate::app::AppError;
+use crate::app::totp::CodeRefusal;
+use portcullis_core::totp::CodeError;
 
 pub async fn not_found() -> WebError {
     WebError::NotFound
@@ -60,6 +64,26 @@ pub fn form_message(tr: &Tr, err: &AppError, now: UnixTime) -> String {
             PasswordProblem::Guessable => tr.t("pw-guessable"),
         },
         AppError::PasswordMismatch => tr.t("pw-mismatch"),
+        AppError::Code(CodeError::Empty) => tr.t("code-error-empty"),
+        AppError::Code(_) => tr.t("code-error-format"),
+        AppError::CodeRefused { refusal, retry_at } => {
+            let message = match refusal {
+                CodeRefusal::Wrong => tr.t("code-wrong"),
+                CodeRefusal::Replayed => tr.t("code-replayed"),
+                CodeRefusal::ClockOff { seconds } => {
+                    let minutes = ((seconds.abs() + 30) / 60).max(1);
+                    let key = if *seconds > 0 { "clock-ahead" } else { "clock-behind" };
+                    tr.t_with(key, &[("minutes", Arg::Number(minutes))])
+                }
+            };
+            match retry_at {
+                Some(retry_at) => {
+                    let wait = tr.wait(now.secs_until(*retry_at));
+                    format!("{message} {}", tr.t1("login-error-throttled", "wait", &wait))
+                }
+                None => message,
+            }
+        }
         AppError::Throttled { retry_at }
         | AppError::InvalidCredentials {
             retry_at: Some(retry_at),
@@ -75,3 +99,25 @@ pub fn form_message(tr: &Tr, err: &AppError, now: UnixTime) -> String {
         other => tr.t(WebError::status_of(other).1),
     }
 }
+
+/// `2026-12-06 14:05` for a Unix time (UTC); written out by hand to avoid a date crate for one line.
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
