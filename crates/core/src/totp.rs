@@ -260,13 +260,16 @@ pub enum Verification {
 /// Verifies `code` at `now` for a credential whose learned drift is `drift` (in steps, positive = phone
 /// ahead) and whose last accepted step is `last_used_step`.
 ///
-/// - T = `step_of(now)`; centre = T + drift clamped to ±[`MAX_DRIFT`]; the window is centre ± [`WINDOW`].
-///   Every step of the window is computed and compared in constant time, with no early exit.
+/// - T = `step_of(now)`; centre = T + drift clamped to ±[`MAX_DRIFT`]; the window is centre ± [`WINDOW`],
+///   plus T ± [`WINDOW`] (so a phone whose clock was put right after it drifted still gets in and its
+///   drift is learned back). Every step of the window is computed and compared in constant time, with
+///   no early exit.
 /// - A match at step s is `Replayed` if s ≤ `last_used_step`, otherwise `Accepted` with the drift s − T
 ///   (clamped). If several window steps match, an acceptable one wins over a replayed one, then the one
 ///   closest to the centre, then the earlier one.
 /// - Otherwise the steps T ± [`CLOCK_HELP_STEPS`] outside the window are searched, nearest to T first (the
-///   earlier one on a tie), for `ClockOff`. Otherwise `Wrong`.
+///   earlier one on a tie): a match at or before `last_used_step` is an old code (`Replayed`), any other
+///   means the phone's clock is off (`ClockOff`). Otherwise `Wrong`.
 pub fn verify(
     secret: &TotpSecret,
     code: TotpCode,
@@ -281,9 +284,11 @@ pub fn verify(
 
     // Nearest to the centre first (the earlier step on a tie), so the first match of each kind is the
     // preferred one. Every step is computed and compared before any result is looked at.
-    let window: Vec<(i64, bool)> = nearest_first(centre, WINDOW)
-        .map(|step| (step, bool::from(matches(step))))
-        .collect();
+    // The window around the learned drift, and also the one around the server's own step: a phone
+    // whose clock was corrected after it had drifted must not be locked out by its old drift.
+    let mut steps: Vec<i64> = nearest_first(centre, WINDOW).collect();
+    steps.extend(nearest_first(now_step, WINDOW).filter(|step| !(centre - WINDOW..=centre + WINDOW).contains(step)));
+    let window: Vec<(i64, bool)> = steps.iter().map(|&step| (step, bool::from(matches(step)))).collect();
     if let Some(&(step, _)) = window.iter().find(|&&(step, hit)| hit && !is_replay(step)) {
         let drift = (step - now_step).clamp(-MAX_DRIFT, MAX_DRIFT);
         return Verification::Accepted { step, drift };
@@ -292,12 +297,13 @@ pub fn verify(
         return Verification::Replayed { step };
     }
 
-    let in_window = |step: i64| (centre - WINDOW..=centre + WINDOW).contains(&step);
     let help: Vec<(i64, bool)> = nearest_first(now_step, CLOCK_HELP_STEPS)
-        .filter(|&step| !in_window(step))
+        .filter(|step| !steps.contains(step))
         .map(|step| (step, bool::from(matches(step))))
         .collect();
     match help.iter().find(|&&(_, hit)| hit) {
+        // An old code, from a moment already used: not a clock problem.
+        Some(&(step, _)) if is_replay(step) => Verification::Replayed { step },
         Some(&(step, _)) => Verification::ClockOff {
             offset_steps: step - now_step,
         },
@@ -626,10 +632,10 @@ mod tests {
             verify(&rfc_secret(), shared, now, 0, Some(t - 1)),
             Verification::Accepted { step: t + 1, drift: 1 }
         );
-        // Outside the window (centre moved to t + 4) the clock help also names the earlier step.
+        // With the centre moved to t + 4 the steps around t are still checked, earlier first.
         assert_eq!(
             verify(&rfc_secret(), shared, now, MAX_DRIFT, None),
-            Verification::ClockOff { offset_steps: -1 }
+            Verification::Accepted { step: t - 1, drift: -1 }
         );
     }
 
@@ -761,6 +767,35 @@ mod tests {
             otpauth_uri("A:B & C@d", "zoë:x+y@ex-a_m.p~le", &rfc_secret()),
             "otpauth://totp/A%3AB%20%26%20C%40d:zo%C3%AB%3Ax%2By@ex-a_m.p~le\
              ?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=A%3AB%20%26%20C%40d"
+        );
+    }
+
+    #[test]
+    fn a_phone_whose_clock_was_put_right_after_drifting_still_gets_in() {
+        let secret = rfc_secret();
+        let now = UnixTime(1_800_000_000);
+        let t = step_of(now);
+        // Drift +3 was learned; the phone's clock is now right again.
+        let code = TotpCode::from_number(secret.code_at(t));
+        assert_eq!(
+            verify(&secret, code, now, 3, Some(t - 10)),
+            Verification::Accepted { step: t, drift: 0 }
+        );
+    }
+
+    #[test]
+    fn an_old_used_code_outside_the_window_is_not_a_clock_problem() {
+        let secret = rfc_secret();
+        let now = UnixTime(1_800_000_000);
+        let t = step_of(now);
+        let old = TotpCode::from_number(secret.code_at(t - 6));
+        assert_eq!(
+            verify(&secret, old, now, 0, Some(t - 6)),
+            Verification::Replayed { step: t - 6 }
+        );
+        assert_eq!(
+            verify(&secret, old, now, 0, Some(t - 20)),
+            Verification::ClockOff { offset_steps: -6 }
         );
     }
 }

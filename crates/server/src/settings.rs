@@ -165,7 +165,10 @@ impl Settings {
         if let Some(key) = &self.master_key
             && crate::app::secrets::MasterKey::parse(secrecy::ExposeSecret::expose_secret(key)).is_err()
         {
-            return bad("master_key", "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)");
+            return bad(
+                "master_key",
+                "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)",
+            );
         }
         if self.service_name.trim().is_empty() {
             return bad("service_name", "must not be empty");
@@ -290,6 +293,9 @@ mod tests {
             jail.set_env("PORTCULLIS_DATABASE_URL", "");
             jail.set_env("PORTCULLIS_ARGON2_MEMORY_KIB", "16");
             assert!(load_err(jail, None).contains("argon2"));
+            jail.set_env("PORTCULLIS_ARGON2_MEMORY_KIB", "19456");
+            jail.set_env("PORTCULLIS_MASTER_KEY", "too-short");
+            assert!(load_err(jail, None).contains("master_key"));
             Ok(())
         });
     }

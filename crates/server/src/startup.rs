@@ -13,10 +13,10 @@ use tokio::net::TcpListener;
 
 use crate::app::secrets::{MasterKey, SecretBox};
 use crate::app::{App, Clock};
-use portcullis_core::UnixTime;
-use secrecy::ExposeSecret;
 use crate::settings::{Settings, redact_database_url};
 use crate::web::{self, AppState};
+use portcullis_core::UnixTime;
+use secrecy::ExposeSecret;
 
 /// Connects to the configured database (creating the data directory for the embedded SQLite),
 /// applies migrations, and builds the use-case layer.
@@ -63,7 +63,10 @@ async fn load_master_key(settings: &Settings, store: &Store, now: UnixTime) -> a
     let secrets = SecretBox::new(key);
     match checks.iter().find(|(id, _)| id == secrets.key_id()) {
         Some((_, sealed)) if secrets.verify_key_check(sealed) => {}
-        Some(_) => anyhow::bail!("the master key {} does not open this database's key check", secrets.key_id()),
+        Some(_) => anyhow::bail!(
+            "the master key {} does not open this database's key check",
+            secrets.key_id()
+        ),
         None if checks.is_empty() => {
             let check = secrets.key_check()?;
             tx.insert_key_check(secrets.key_id(), &check, now).await?;

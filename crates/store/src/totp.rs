@@ -87,7 +87,9 @@ fn credential_from_row(row: &sqlx::any::AnyRow) -> Result<TotpCredentialRecord> 
 impl Tx {
     /// (key id, sealed check value) of every master key this database has known.
     pub async fn key_checks(&mut self) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as("SELECT key_id, sealed FROM key_checks").fetch_all(self.conn()).await?)
+        Ok(sqlx::query_as("SELECT key_id, sealed FROM key_checks")
+            .fetch_all(self.conn())
+            .await?)
     }
 
     pub async fn insert_key_check(&mut self, key_id: &str, sealed: &str, now: UnixTime) -> Result<()> {
@@ -128,8 +130,10 @@ impl Tx {
 
     /// True if this call removed it (so two "Verify" clicks cannot both turn it into a credential).
     pub async fn delete_totp_enrollment(&mut self, id: EnrollmentId) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM totp_enrollments WHERE id = $1").bind(id.to_string()).execute(self.conn()).await?;
+        let done = sqlx::query("DELETE FROM totp_enrollments WHERE id = $1")
+            .bind(id.to_string())
+            .execute(self.conn())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -143,8 +147,10 @@ impl Tx {
     }
 
     pub async fn delete_expired_totp_enrollments(&mut self, now: UnixTime) -> Result<u64> {
-        let done =
-            sqlx::query("DELETE FROM totp_enrollments WHERE expires_at <= $1").bind(now.0).execute(self.conn()).await?;
+        let done = sqlx::query("DELETE FROM totp_enrollments WHERE expires_at <= $1")
+            .bind(now.0)
+            .execute(self.conn())
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -194,9 +200,11 @@ impl Tx {
 
     /// How many verified second factors the user has (authenticator apps; security keys later).
     pub async fn count_mfa_methods(&mut self, user: UserId) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1")
-            .bind(user.to_string())
-            .fetch_one(self.conn())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1")
+                .bind(user.to_string())
+                .fetch_one(self.conn())
+                .await?,
+        )
     }
 }

@@ -48,6 +48,21 @@ pub fn random_suffix() -> String {
     hex::encode(bytes)
 }
 
+/// Whether a command-line tool the tests drive (oathtool, zbarimg, …) is installed; if not, skips
+/// (see [`skip`]) naming the Debian package that provides it.
+pub fn have_tool(test: &str, tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        skip(test, &format!("`{tool}` is not installed (Debian package {package})"));
+    }
+    found
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Sqlite,

@@ -141,7 +141,9 @@ impl App {
         email: &Email,
         now: UnixTime,
     ) -> Result<Option<UserRecord>, AppError> {
-        let mut tx = self.reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_PASSWORD, now).await?;
+        let mut tx = self
+            .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_PASSWORD, now)
+            .await?;
         let user = tx.find_user_by_email(email).await?;
         tx.commit().await?;
         Ok(user)
@@ -172,13 +174,18 @@ impl App {
             if let Some(retry_at) = retry_at {
                 return Err(AppError::Throttled { retry_at });
             }
-            let new = (old.0.after_attempt(policy, now), old.1.map(|s| s.after_attempt(&SHARED, now)));
+            let new = (
+                old.0.after_attempt(policy, now),
+                old.1.map(|s| s.after_attempt(&SHARED, now)),
+            );
             if tx.swap_attempt_throttles(keys, old, new).await? {
                 return Ok(tx);
             }
         }
         // Heavy contention on one key is itself a sign of a burst: refuse briefly.
-        Err(AppError::Throttled { retry_at: now.plus_secs(1) })
+        Err(AppError::Throttled {
+            retry_at: now.plus_secs(1),
+        })
     }
 
     /// The live session for a cookie value, or `None`. Ends sessions that timed out or whose user
@@ -280,7 +287,12 @@ pub(crate) async fn rotate_session(
         return Err(AppError::WrongStage);
     }
     let token = random::token(TokenKind::Session)?;
-    let record = SessionRecord { stage, amr: amr.to_vec(), last_seen_at: now, ..old };
+    let record = SessionRecord {
+        stage,
+        amr: amr.to_vec(),
+        last_seen_at: now,
+        ..old
+    };
     tx.insert_session(&token.hash(), &record).await?;
     Ok(token)
 }

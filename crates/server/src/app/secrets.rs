@@ -46,14 +46,24 @@ impl MasterKey {
 
     /// Parses the base64 form used in the setting and the key file.
     pub fn parse(text: &str) -> Result<MasterKey, SecretsError> {
-        let bytes = Zeroizing::new(BASE64.decode(text.trim().as_bytes()).map_err(|_| SecretsError::BadKey)?);
+        let bytes = Zeroizing::new(
+            BASE64
+                .decode(text.trim().as_bytes())
+                .map_err(|_| SecretsError::BadKey)?,
+        );
         let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| SecretsError::BadKey)?;
         Ok(MasterKey::from_bytes(Zeroizing::new(key)))
     }
 
     fn from_bytes(key: Zeroizing<[u8; 32]>) -> MasterKey {
-        let digest = Sha256::new().chain_update(b"portcullis key id\0").chain_update(key.as_ref()).finalize();
-        MasterKey { id: hex::encode(&digest[..6]), key }
+        let digest = Sha256::new()
+            .chain_update(b"portcullis key id\0")
+            .chain_update(key.as_ref())
+            .finalize();
+        MasterKey {
+            id: hex::encode(&digest[..6]),
+            key,
+        }
     }
 
     /// The base64 form (for the key file).
@@ -91,7 +101,13 @@ impl SecretBox {
         getrandom::fill(&mut nonce).map_err(|_| SecretsError::Random)?;
         let cipher = XChaCha20Poly1305::new(self.key.key.as_ref().into());
         let sealed = cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: aad.as_bytes() })
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| SecretsError::Tampered)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&sealed);
@@ -106,7 +122,9 @@ impl SecretBox {
         if key_id != self.key.id {
             return Err(SecretsError::UnknownKey(key_id.to_owned()));
         }
-        let blob = BASE64URL_NOPAD.decode(body.as_bytes()).map_err(|_| SecretsError::Malformed)?;
+        let blob = BASE64URL_NOPAD
+            .decode(body.as_bytes())
+            .map_err(|_| SecretsError::Malformed)?;
         if blob.len() < 24 + 16 {
             return Err(SecretsError::Malformed);
         }
@@ -114,7 +132,13 @@ impl SecretBox {
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| SecretsError::Malformed)?;
         let cipher = XChaCha20Poly1305::new(self.key.key.as_ref().into());
         cipher
-            .decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| SecretsError::Tampered)
     }
@@ -125,7 +149,8 @@ impl SecretBox {
     }
 
     pub fn verify_key_check(&self, sealed: &str) -> bool {
-        self.open(sealed, KEY_CHECK_AAD).is_ok_and(|plain| plain.as_slice() == KEY_CHECK_PLAINTEXT)
+        self.open(sealed, KEY_CHECK_AAD)
+            .is_ok_and(|plain| plain.as_slice() == KEY_CHECK_PLAINTEXT)
     }
 }
 
@@ -139,8 +164,14 @@ mod tests {
         let sealed = secrets.seal(b"JBSWY3DPEHPK3PXP", "totp:user-1").unwrap();
         assert!(sealed.starts_with(&format!("v1.{}.", secrets.key_id())));
         assert!(!sealed.contains("JBSWY3DP"));
-        assert_eq!(secrets.open(&sealed, "totp:user-1").unwrap().as_slice(), b"JBSWY3DPEHPK3PXP");
-        assert!(matches!(secrets.open(&sealed, "totp:user-2"), Err(SecretsError::Tampered)), "bound to its row");
+        assert_eq!(
+            secrets.open(&sealed, "totp:user-1").unwrap().as_slice(),
+            b"JBSWY3DPEHPK3PXP"
+        );
+        assert!(
+            matches!(secrets.open(&sealed, "totp:user-2"), Err(SecretsError::Tampered)),
+            "bound to its row"
+        );
         // Two seals of one value differ (random nonces).
         assert_ne!(sealed, secrets.seal(b"JBSWY3DPEHPK3PXP", "totp:user-1").unwrap());
     }

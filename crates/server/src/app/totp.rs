@@ -79,7 +79,16 @@ impl App {
         tx.insert_totp_enrollment(&enrollment).await?;
         let org = session.user.org.map(|(id, _)| id);
         let detail = json!({ "phone": phone.as_str() });
-        tx.append_audit(&event(now, "totp_setup_started", Some(user), Some(user), org, client, detail)).await?;
+        tx.append_audit(&event(
+            now,
+            "totp_setup_started",
+            Some(user),
+            Some(user),
+            org,
+            client,
+            detail,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(enrollment.id)
     }
@@ -123,10 +132,21 @@ impl App {
                 let refusal = refusal_of(refusal);
                 let mut tx = self.store.begin().await?;
                 let detail = json!({ "reason": refusal_name(refusal) });
-                tx.append_audit(&event(now, "totp_setup_code_refused", Some(user), Some(user), org, client, detail))
-                    .await?;
+                tx.append_audit(&event(
+                    now,
+                    "totp_setup_code_refused",
+                    Some(user),
+                    Some(user),
+                    org,
+                    client,
+                    detail,
+                ))
+                .await?;
                 tx.commit().await?;
-                return Err(AppError::CodeRefused { refusal, retry_at: None });
+                return Err(AppError::CodeRefused {
+                    refusal,
+                    retry_at: None,
+                });
             }
         };
         let mut tx = self.store.begin().await?;
@@ -144,7 +164,16 @@ impl App {
         };
         tx.insert_totp_credential(&credential).await?;
         let detail = json!({ "credential": credential.id.to_string() });
-        tx.append_audit(&event(now, "mfa_totp_added", Some(user), Some(user), org, client, detail)).await?;
+        tx.append_audit(&event(
+            now,
+            "mfa_totp_added",
+            Some(user),
+            Some(user),
+            org,
+            client,
+            detail,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -162,7 +191,8 @@ impl App {
         tx.record_login(session.user.id, now).await?;
         let org = session.user.org.map(|(id, _)| id);
         let user = Some(session.user.id);
-        tx.append_audit(&event(now, "mfa_setup_finished", user, user, org, client, json!({}))).await?;
+        tx.append_audit(&event(now, "mfa_setup_finished", user, user, org, client, json!({})))
+            .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -180,7 +210,10 @@ impl App {
         let org = session.user.org.map(|(id, _)| id);
         let account_key = format!("mfa:{user}");
         let ip_key = client.ip.map(ip_key);
-        let keys = AttemptKeys { account: &account_key, shared: ip_key.as_deref() };
+        let keys = AttemptKeys {
+            account: &account_key,
+            shared: ip_key.as_deref(),
+        };
         const POLICY: ThrottlePolicy = ThrottlePolicy::ACCOUNT_SECOND_FACTOR;
         let now = self.now();
         let credentials = match self.reserve_attempt(keys, &POLICY, now).await {
@@ -192,7 +225,8 @@ impl App {
             Err(err @ (AppError::Throttled { .. } | AppError::Locked)) => {
                 let mut tx = self.store.begin().await?;
                 let detail = json!({ "step": "totp", "locked": matches!(err, AppError::Locked) });
-                tx.append_audit(&event(now, "login_throttled", None, Some(user), org, client, detail)).await?;
+                tx.append_audit(&event(now, "login_throttled", None, Some(user), org, client, detail))
+                    .await?;
                 tx.commit().await?;
                 return Err(err);
             }
@@ -215,7 +249,8 @@ impl App {
                         rotate_session(&mut tx, session, LoginStage::Authenticated, &[Amr::Pwd, Amr::Otp], now).await?;
                     tx.record_login(user, now).await?;
                     let detail = json!({ "method": "totp", "drift_steps": drift });
-                    tx.append_audit(&event(now, "login_mfa_ok", None, Some(user), org, client, detail)).await?;
+                    tx.append_audit(&event(now, "login_mfa_ok", None, Some(user), org, client, detail))
+                        .await?;
                     tx.commit().await?;
                     return Ok(token);
                 }
@@ -233,9 +268,14 @@ impl App {
             }
         }
         let mut tx = self.store.begin().await?;
-        let kind = if refusal == CodeRefusal::Replayed { "totp_code_replayed" } else { "login_failed" };
+        let kind = if refusal == CodeRefusal::Replayed {
+            "totp_code_replayed"
+        } else {
+            "login_failed"
+        };
         let detail = json!({ "step": "totp", "reason": refusal_name(refusal) });
-        tx.append_audit(&event(now, kind, None, Some(user), org, client, detail)).await?;
+        tx.append_audit(&event(now, kind, None, Some(user), org, client, detail))
+            .await?;
         let retry_at = tx.attempt_throttles(keys).await?.0.blocked_until(&POLICY, now);
         tx.commit().await?;
         Err(AppError::CodeRefused { refusal, retry_at })
@@ -245,7 +285,9 @@ impl App {
         let id = EnrollmentId::parse(id).map_err(|_| AppError::SetupUnknown)?;
         let enrollment = self.store.read().await?.find_totp_enrollment(id).await?;
         // Another user's setup is as unknown as a forged id: nothing tells them apart.
-        let enrollment = enrollment.filter(|e| e.user_id == session.user.id).ok_or(AppError::SetupUnknown)?;
+        let enrollment = enrollment
+            .filter(|e| e.user_id == session.user.id)
+            .ok_or(AppError::SetupUnknown)?;
         if enrollment.expires_at <= self.now() {
             return Err(AppError::SetupExpired);
         }
@@ -259,13 +301,19 @@ impl App {
 }
 
 fn require_stage(session: &CurrentSession, stage: LoginStage) -> Result<(), AppError> {
-    if session.stage == stage { Ok(()) } else { Err(AppError::WrongStage) }
+    if session.stage == stage {
+        Ok(())
+    } else {
+        Err(AppError::WrongStage)
+    }
 }
 
 fn refusal_of(verification: Verification) -> CodeRefusal {
     match verification {
         Verification::Replayed { .. } => CodeRefusal::Replayed,
-        Verification::ClockOff { offset_steps } => CodeRefusal::ClockOff { seconds: offset_steps * totp::PERIOD },
+        Verification::ClockOff { offset_steps } => CodeRefusal::ClockOff {
+            seconds: offset_steps * totp::PERIOD,
+        },
         Verification::Accepted { .. } | Verification::Wrong => CodeRefusal::Wrong,
     }
 }

@@ -49,7 +49,9 @@ mod tests {
     #[test]
     fn renders_a_png_data_uri() {
         let uri = png_data_uri("otpauth://totp/Portcullis:anna@example.com?secret=ABC&issuer=Portcullis").unwrap();
-        let png = BASE64.decode(uri.strip_prefix("data:image/png;base64,").unwrap().as_bytes()).unwrap();
+        let png = BASE64
+            .decode(uri.strip_prefix("data:image/png;base64,").unwrap().as_bytes())
+            .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
 }

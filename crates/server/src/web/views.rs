@@ -113,8 +113,16 @@ pub fn app_setup_view(
         Phone::Other => "app-get-other",
     });
     let qr = super::qr::png_data_uri(&enrollment.uri).map_err(|e| super::error::WebError::Internal(e.to_string()))?;
-    let mobile = ctx.client.user_agent.as_deref().is_some_and(|ua| ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| ua.contains(m)));
-    let expires = page.tr.t1("app-expires", "when", &super::routes::format_utc(enrollment.expires_at.0));
+    let mobile = ctx
+        .client
+        .user_agent
+        .as_deref()
+        .is_some_and(|ua| ["Mobi", "Android", "iPhone", "iPad"].iter().any(|m| ua.contains(m)));
+    let expires = page.tr.t1(
+        "app-expires",
+        "when",
+        &super::routes::format_utc(enrollment.expires_at.0),
+    );
     let (error, clock_help) = match error {
         Some((message, clock)) => (Some(message), clock),
         None => (None, false),

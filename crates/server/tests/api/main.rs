@@ -8,5 +8,7 @@ mod cli;
 mod health;
 mod invitation;
 mod login;
+mod mfa;
 mod security;
+mod startup;
 mod two_nodes;

@@ -54,10 +54,10 @@ async fn view_login_post(
             let cookie = state
                 .cookies
                 .set(state.cookies.session, Some(ok.session.expose()), true);
-            let next = if ok.stage == LoginStage::Authenticated {
-                "/"
-            } else {
-                "/mfa/setup"
+            let next = match ok.stage {
+                LoginStage::Authenticated => "/",
+                LoginStage::MfaChallenge => "/mfa/challenge",
+                LoginStage::MfaSetupRequired => "/mfa/setup",
             };
             Ok(see_other_with_cookie(next, &cookie))
         }

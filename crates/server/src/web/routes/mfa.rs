@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::{form_message, see_other, see_other_with_cookie};
 use crate::app::AppError;
-use crate::app::totp::CodeRefusal;
 use crate::app::login::CurrentSession;
+use crate::app::totp::CodeRefusal;
 use crate::web::AppState;
 use crate::web::context::Ctx;
 use crate::web::error::WebError;
@@ -29,26 +29,33 @@ pub fn router() -> Router<AppState> {
         .route("/mfa/challenge", get(view_challenge).post(view_challenge_post))
 }
 
-/// The session if it is at `stage`; otherwise where the user belongs instead.
-fn at_stage(ctx: &Ctx, stage: LoginStage) -> Result<&CurrentSession, Response> {
+/// The session if it is at `stage`; otherwise the path where the user belongs instead.
+fn at_stage(ctx: &Ctx, stage: LoginStage) -> Result<&CurrentSession, &'static str> {
     match &ctx.session {
-        None => Err(see_other("/login")),
+        None => Err("/login"),
         Some(session) if session.stage == stage => Ok(session),
-        Some(session) => Err(see_other(match session.stage {
+        Some(session) => Err(match session.stage {
             LoginStage::MfaSetupRequired => "/mfa/setup",
             LoginStage::MfaChallenge => "/mfa/challenge",
             LoginStage::Authenticated => "/",
-        })),
+        }),
     }
 }
 
 async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     let app_count = state.app.mfa_method_count(session).await?;
-    Ok(render(StatusCode::OK, &MfaSetupView { page: ctx.page(&state), app_done: app_count > 0, error: None }))
+    Ok(render(
+        StatusCode::OK,
+        &MfaSetupView {
+            page: ctx.page(&state),
+            app_done: app_count > 0,
+            error: None,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -61,13 +68,23 @@ async fn view_finish_post(
 ) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     match state.app.finish_mfa_setup(session, &ctx.client).await {
-        Ok(token) => Ok(see_other_with_cookie("/", &state.cookies.set(state.cookies.session, Some(token.expose()), true))),
+        Ok(token) => Ok(see_other_with_cookie(
+            "/",
+            &state.cookies.set(state.cookies.session, Some(token.expose()), true),
+        )),
         Err(AppError::NoMfaMethod) => {
             let error = Some(ctx.tr.t("error-no-mfa-method"));
-            Ok(render(StatusCode::CONFLICT, &MfaSetupView { page: ctx.page(&state), app_done: false, error }))
+            Ok(render(
+                StatusCode::CONFLICT,
+                &MfaSetupView {
+                    page: ctx.page(&state),
+                    app_done: false,
+                    error,
+                },
+            ))
         }
         Err(err) => Err(err.into()),
     }
@@ -75,8 +92,14 @@ async fn view_finish_post(
 
 async fn view_phone(State(state): State<AppState>, ctx: Ctx) -> Response {
     match at_stage(&ctx, LoginStage::MfaSetupRequired) {
-        Ok(_) => render(StatusCode::OK, &PhoneView { page: ctx.page(&state), error: None }),
-        Err(elsewhere) => elsewhere,
+        Ok(_) => render(
+            StatusCode::OK,
+            &PhoneView {
+                page: ctx.page(&state),
+                error: None,
+            },
+        ),
+        Err(path) => see_other(path),
     }
 }
 
@@ -93,11 +116,17 @@ async fn view_phone_post(
 ) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     let Some(phone) = Phone::parse(&form.phone) else {
         let error = Some(ctx.tr.t("app-phone-choose"));
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PhoneView { page: ctx.page(&state), error }));
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PhoneView {
+                page: ctx.page(&state),
+                error,
+            },
+        ));
     };
     let id = state.app.start_app_setup(session, phone, &ctx.client).await?;
     Ok(see_other(&format!("/mfa/setup/app/{id}")))
@@ -106,10 +135,13 @@ async fn view_phone_post(
 async fn view_app_setup(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     let enrollment = state.app.app_setup(session, &id).await?;
-    Ok(render(StatusCode::OK, &views::app_setup_view(&state, &ctx, &enrollment, None)?))
+    Ok(render(
+        StatusCode::OK,
+        &views::app_setup_view(&state, &ctx, &enrollment, None)?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -126,14 +158,15 @@ async fn view_app_setup_post(
 ) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     match state.app.verify_app_setup(session, &id, &form.code, &ctx.client).await {
         Ok(()) => Ok(see_other("/mfa/setup")),
         Err(err @ (AppError::Code(_) | AppError::CodeRefused { .. })) => {
             let enrollment = state.app.app_setup(session, &id).await?;
             let message = form_message(&ctx.tr, &err, state.app.now());
-            let view: AppSetupView = views::app_setup_view(&state, &ctx, &enrollment, Some((message, is_clock_off(&err))))?;
+            let view: AppSetupView =
+                views::app_setup_view(&state, &ctx, &enrollment, Some((message, is_clock_off(&err))))?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
         }
         Err(err) => Err(err.into()),
@@ -142,8 +175,15 @@ async fn view_app_setup_post(
 
 async fn view_challenge(State(state): State<AppState>, ctx: Ctx) -> Response {
     match at_stage(&ctx, LoginStage::MfaChallenge) {
-        Ok(_) => render(StatusCode::OK, &ChallengeView { page: ctx.page(&state), error: None, clock_help: false }),
-        Err(elsewhere) => elsewhere,
+        Ok(_) => render(
+            StatusCode::OK,
+            &ChallengeView {
+                page: ctx.page(&state),
+                error: None,
+                clock_help: false,
+            },
+        ),
+        Err(path) => see_other(path),
     }
 }
 
@@ -154,23 +194,36 @@ async fn view_challenge_post(
 ) -> Result<Response, WebError> {
     let session = match at_stage(&ctx, LoginStage::MfaChallenge) {
         Ok(session) => session,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(path) => return Ok(see_other(path)),
     };
     match state.app.verify_totp_login(session, &form.code, &ctx.client).await {
-        Ok(token) => Ok(see_other_with_cookie("/", &state.cookies.set(state.cookies.session, Some(token.expose()), true))),
+        Ok(token) => Ok(see_other_with_cookie(
+            "/",
+            &state.cookies.set(state.cookies.session, Some(token.expose()), true),
+        )),
         Err(err) if err.is_internal() => Err(err.into()),
         Err(err) => {
             let status = WebError::status_of(&err).0;
             let error = Some(form_message(&ctx.tr, &err, state.app.now()));
-            let view = ChallengeView { page: ctx.page(&state), error, clock_help: is_clock_off(&err) };
+            let view = ChallengeView {
+                page: ctx.page(&state),
+                error,
+                clock_help: is_clock_off(&err),
+            };
             let mut response = render(status, &view);
             let retry_at = match err {
-                AppError::Throttled { retry_at } | AppError::CodeRefused { retry_at: Some(retry_at), .. } => Some(retry_at),
+                AppError::Throttled { retry_at }
+                | AppError::CodeRefused {
+                    retry_at: Some(retry_at),
+                    ..
+                } => Some(retry_at),
                 _ => None,
             };
             if let Some(retry_at) = retry_at {
                 let wait = state.app.now().secs_until(retry_at).max(1);
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
             }
             Ok(response)
         }
@@ -178,5 +231,11 @@ async fn view_challenge_post(
 }
 
 fn is_clock_off(err: &AppError) -> bool {
-    matches!(err, AppError::CodeRefused { refusal: CodeRefusal::ClockOff { .. }, .. })
+    matches!(
+        err,
+        AppError::CodeRefused {
+            refusal: CodeRefusal::ClockOff { .. },
+            ..
+        }
+    )
 }

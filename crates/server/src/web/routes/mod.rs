@@ -120,4 +120,3 @@ pub fn format_utc(secs: i64) -> String {
         (rem % 3600) / 60
     )
 }
-
