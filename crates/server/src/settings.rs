@@ -37,7 +37,7 @@ pub struct Settings {
     pub public_url: Url,
     /// `sqlite://…` or `postgres://…`; empty means SQLite in `data_dir`.
     pub database_url: Option<String>,
-    /// The name users see, e.g. in page titles (and later in authenticator apps).
+    /// The name users see, in page titles and as the issuer in authenticator apps.
     pub service_name: String,
     pub log_format: LogFormat,
     #[serde(with = "humantime_serde")]
