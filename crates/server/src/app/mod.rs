@@ -106,6 +106,18 @@ impl App {
     }
 }
 
+/// An audit event of a user acting on their own account (actor and target are the session's user).
+pub(crate) fn own_event(
+    session: &login::CurrentSession,
+    at: UnixTime,
+    kind: &str,
+    client: &Client,
+    detail: serde_json::Value,
+) -> AuditEvent {
+    let user = Some(session.user.id);
+    event(at, kind, user, user, session.user.org.map(|(id, _)| id), client, detail)
+}
+
 /// Builds an audit event; `detail` is a JSON object and must never hold a secret.
 pub(crate) fn event(
     at: UnixTime,

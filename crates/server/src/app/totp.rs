@@ -16,7 +16,7 @@ use portcullis_store::totp::{Phone, TotpCredentialRecord, TotpEnrollmentRecord};
 use serde_json::json;
 
 use super::login::{CurrentSession, ip_key, rotate_session};
-use super::{App, AppError, Client, event, random};
+use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a QR code shown during setup stays usable.
 pub const ENROLLMENT_TTL: i64 = 15 * 60;
@@ -77,18 +77,9 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.delete_totp_enrollments_of(user).await?;
         tx.insert_totp_enrollment(&enrollment).await?;
-        let org = session.user.org.map(|(id, _)| id);
         let detail = json!({ "phone": phone.as_str() });
-        tx.append_audit(&event(
-            now,
-            "totp_setup_started",
-            Some(user),
-            Some(user),
-            org,
-            client,
-            detail,
-        ))
-        .await?;
+        tx.append_audit(&own_event(session, now, "totp_setup_started", client, detail))
+            .await?;
         tx.commit().await?;
         Ok(enrollment.id)
     }
@@ -125,23 +116,14 @@ impl App {
         let secret = self.open_secret(&enrollment.secret_sealed, session.user.id)?;
         let now = self.now();
         let user = session.user.id;
-        let org = session.user.org.map(|(id, _)| id);
         let (step, drift) = match totp::verify(&secret, code, now, 0, None) {
             Verification::Accepted { step, drift } => (step, drift),
             refusal => {
                 let refusal = refusal_of(refusal);
                 let mut tx = self.store.begin().await?;
                 let detail = json!({ "reason": refusal_name(refusal) });
-                tx.append_audit(&event(
-                    now,
-                    "totp_setup_code_refused",
-                    Some(user),
-                    Some(user),
-                    org,
-                    client,
-                    detail,
-                ))
-                .await?;
+                tx.append_audit(&own_event(session, now, "totp_setup_code_refused", client, detail))
+                    .await?;
                 tx.commit().await?;
                 return Err(AppError::CodeRefused {
                     refusal,
@@ -164,16 +146,8 @@ impl App {
         };
         tx.insert_totp_credential(&credential).await?;
         let detail = json!({ "credential": credential.id.to_string() });
-        tx.append_audit(&event(
-            now,
-            "mfa_totp_added",
-            Some(user),
-            Some(user),
-            org,
-            client,
-            detail,
-        ))
-        .await?;
+        tx.append_audit(&own_event(session, now, "mfa_totp_added", client, detail))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -189,9 +163,7 @@ impl App {
         }
         let token = rotate_session(&mut tx, session, LoginStage::Authenticated, &[Amr::Pwd, Amr::Otp], now).await?;
         tx.record_login(session.user.id, now).await?;
-        let org = session.user.org.map(|(id, _)| id);
-        let user = Some(session.user.id);
-        tx.append_audit(&event(now, "mfa_setup_finished", user, user, org, client, json!({})))
+        tx.append_audit(&own_event(session, now, "mfa_setup_finished", client, json!({})))
             .await?;
         tx.commit().await?;
         Ok(token)

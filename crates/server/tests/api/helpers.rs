@@ -12,6 +12,24 @@ use reqwest::{Response, StatusCode};
 
 pub const GOOD_PASSWORD: &str = "harbour crane tulip 88";
 
+/// Runs `async fn $name(kind: Kind)` as two tests, `$name::sqlite` and `$name::postgres` (the latter
+/// skipped with one line when no PostgreSQL is configured).
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(portcullis_testkit::Kind::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(portcullis_testkit::Kind::Postgres).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
 pub struct TestApp {
     pub address: String,
     pub app: Arc<App>,

@@ -4,7 +4,7 @@ use portcullis_core::UserStatus;
 use portcullis_testkit::Kind;
 use reqwest::StatusCode;
 
-use crate::helpers::{GOOD_PASSWORD, TestApp, alert, location};
+use crate::helpers::{GOOD_PASSWORD, TestApp, alert, location, on_both_backends};
 
 async fn invited_user_chooses_a_password_and_lands_before_mfa(kind: Kind) {
     let Some(app) = TestApp::of_kind(kind, "invitation::accept::postgres").await else {
@@ -38,15 +38,7 @@ async fn invited_user_chooses_a_password_and_lands_before_mfa(kind: Kind) {
     assert!(user.password_hash.unwrap().starts_with("$argon2id$"));
 }
 
-#[tokio::test]
-async fn invited_user_chooses_a_password_and_lands_before_mfa_sqlite() {
-    invited_user_chooses_a_password_and_lands_before_mfa(Kind::Sqlite).await;
-}
-
-#[tokio::test]
-async fn invited_user_chooses_a_password_and_lands_before_mfa_postgres() {
-    invited_user_chooses_a_password_and_lands_before_mfa(Kind::Postgres).await;
-}
+on_both_backends!(invited_user_chooses_a_password_and_lands_before_mfa);
 
 #[tokio::test]
 async fn bad_passwords_are_refused_with_a_reason_and_change_nothing() {

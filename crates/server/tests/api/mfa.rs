@@ -6,7 +6,7 @@ use std::process::Command;
 use portcullis_testkit::{Kind, have_tool};
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, GOOD_PASSWORD, TestApp, alert, location};
+use crate::helpers::{Browser, GOOD_PASSWORD, TestApp, alert, location, on_both_backends};
 
 /// The code an authenticator app shows at `at` (Unix seconds), from oathtool.
 pub fn oathtool(secret: &str, at: i64) -> String {
@@ -142,15 +142,7 @@ async fn first_login_with_app_then_every_login(kind: Kind) {
     assert!(!format!("{events:?}").contains(&secret));
 }
 
-#[tokio::test]
-async fn first_login_with_app_then_every_login_sqlite() {
-    first_login_with_app_then_every_login(Kind::Sqlite).await;
-}
-
-#[tokio::test]
-async fn first_login_with_app_then_every_login_postgres() {
-    first_login_with_app_then_every_login(Kind::Postgres).await;
-}
+on_both_backends!(first_login_with_app_then_every_login);
 
 #[tokio::test]
 async fn the_qr_code_decodes_to_the_otpauth_uri() {
@@ -245,15 +237,7 @@ async fn racing_submissions_of_one_code_let_exactly_one_in(kind: Kind) {
     assert_eq!(admitted, 1, "{statuses:?}");
 }
 
-#[tokio::test]
-async fn racing_submissions_of_one_code_let_exactly_one_in_sqlite() {
-    racing_submissions_of_one_code_let_exactly_one_in(Kind::Sqlite).await;
-}
-
-#[tokio::test]
-async fn racing_submissions_of_one_code_let_exactly_one_in_postgres() {
-    racing_submissions_of_one_code_let_exactly_one_in(Kind::Postgres).await;
-}
+on_both_backends!(racing_submissions_of_one_code_let_exactly_one_in);
 
 #[tokio::test]
 async fn a_fast_phone_is_followed_and_a_wrong_clock_is_explained() {
