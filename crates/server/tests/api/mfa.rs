@@ -462,3 +462,47 @@ async fn the_challenge_page_speaks_dutch() {
     assert!(html.contains("App Store") && html.contains("Lukt scannen niet?"));
     assert!(!html.contains('⟦'));
 }
+
+#[tokio::test]
+async fn after_one_hundred_wrong_codes_only_a_person_can_unlock() {
+    if !tools("mfa::locked") {
+        return;
+    }
+    let app = TestApp::sqlite().await;
+    let (browser, secret) = user_with_app(&app, "anna@example.com").await;
+    browser.login("anna@example.com", GOOD_PASSWORD).await;
+    let right = oathtool(&secret, now(&app));
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    let mut refused = 0;
+    while refused < 100 {
+        let response = browser.post("/mfa/challenge", &[("code", &wrong)]).await;
+        match response.status() {
+            StatusCode::UNAUTHORIZED => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!(wait <= 15 * 60, "never more than a 15-minute stop before the lock");
+                app.clock.advance(wait);
+            }
+            other => panic!("unexpected {other}"),
+        }
+        // Keep the session alive through the delays (idle timeout 30 minutes): log in again if needed.
+        if location(&browser.get("/mfa/challenge").await) == "/login" {
+            browser.login("anna@example.com", GOOD_PASSWORD).await;
+        }
+    }
+    app.clock.advance(30 * 24 * 3600);
+    browser.login("anna@example.com", GOOD_PASSWORD).await;
+    let response = browser
+        .post("/mfa/challenge", &[("code", &oathtool(&secret, now(&app)))])
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a month later, still locked"
+    );
+    assert!(
+        alert(&response.text().await.unwrap())
+            .unwrap()
+            .contains("Ask your administrator or customer service")
+    );
+}
