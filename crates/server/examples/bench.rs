@@ -7,10 +7,19 @@
 //!   second; worker i logs in as the i-th email (one user per worker, as real users do not log in
 //!   to one account in parallel).
 //! - `startup --bin PATH --dir DIR --runs N`: time from exec to "ready", and resident memory.
+//! - `totp --url URL --invites FILE --password P --concurrency C`: the TOTP step of a login (see
+//!   `bench/totp.sh`). FILE holds one `portcullis user invite --json` output per line. Phase 1 (not
+//!   measured): each user accepts, sets up an authenticator app, finishes, logs out, then passes the
+//!   password step three times, leaving three sessions at `/mfa/challenge`. Phase 2 (measured): worker i
+//!   takes users i, i+C, …; each user's three sessions send the codes of steps T-1, T, T+1 in that order
+//!   (a step is accepted once per user, in increasing order). Phase 2 starts right after a step boundary
+//!   so that T-1 stays in the server's window.
 
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use portcullis_core::UnixTime;
+use portcullis_core::totp::{TotpSecret, step_of};
 
 fn arg(args: &[String], name: &str) -> String {
     args.iter()
@@ -44,7 +53,16 @@ async fn main() {
             )
             .await
         }
-        _ => eprintln!("usage: bench hash-rate|accept|logins|startup …"),
+        Some("totp") => {
+            totp(
+                &arg(&args, "--url"),
+                &arg(&args, "--invites"),
+                &arg(&args, "--password"),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp …"),
     }
 }
 
@@ -80,8 +98,12 @@ async fn csrf(client: &reqwest::Client, url: &str) -> String {
 }
 
 async fn accept(link: &str, password: &str) {
-    let client = client();
-    let token = csrf(&client, link).await;
+    accept_session(&client(), link, password).await;
+}
+
+/// Accepts an invitation; returns the CSRF token and the new session (at the MFA setup).
+async fn accept_session(client: &reqwest::Client, link: &str, password: &str) -> (String, String) {
+    let token = csrf(client, link).await;
     let response = client
         .post(link)
         .header("cookie", format!("portcullis-csrf={token}"))
@@ -95,6 +117,8 @@ async fn accept(link: &str, password: &str) {
         .await
         .unwrap();
     assert_eq!(response.status(), 303, "accepting the invitation failed");
+    let session = set_cookie(&response, "portcullis");
+    (token, session)
 }
 
 async fn logins(url: &str, emails: &str, password: &str, seconds: u64, concurrency: usize) {
@@ -139,17 +163,301 @@ async fn logins(url: &str, emails: &str, password: &str, seconds: u64, concurren
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
     println!(
         "logins {} errors {errors} logins_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
         all.len(),
         all.len() as f64 / elapsed,
-        pct(0.50),
-        pct(0.99)
+        percentile_ms(&all, 0.50),
+        percentile_ms(&all, 0.99)
     );
+}
+
+/// The `p` percentile of sorted latencies, in milliseconds (0 if there are none).
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The value of the cookie `name` that a response sets.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()?
+                .strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("no {name} cookie set"))
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A form POST with the CSRF token and, if any, a session.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    session: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    let mut cookie = format!("portcullis-csrf={token}");
+    if let Some(session) = session {
+        cookie.push_str(&format!("; portcullis={session}"));
+    }
+    let mut fields = vec![("csrf", token)];
+    fields.extend_from_slice(form);
+    client.post(url).header("cookie", cookie).form(&fields).send().await
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A user of the TOTP scenario: the app's secret, a CSRF token and three sessions at `/mfa/challenge`.
+struct TotpUser {
+    secret: TotpSecret,
+    token: String,
+    sessions: Vec<String>,
+}
+
+/// A password login that leaves the session at `/mfa/challenge`; returns the session and how many
+/// times the server answered 429 first (then it is tried again a second later, at most 30 times).
+async fn password_login(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    email: &str,
+    password: &str,
+) -> (String, u64) {
+    for retries in 0..30 {
+        let response = post(
+            client,
+            &format!("{url}/login"),
+            token,
+            None,
+            &[("email", email), ("password", password)],
+        )
+        .await
+        .unwrap();
+        if response.status() == 429 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        assert_eq!(
+            location(&response),
+            "/mfa/challenge",
+            "the password login failed: {}",
+            response.status()
+        );
+        return (set_cookie(&response, "portcullis"), retries);
+    }
+    panic!("the password login was throttled 30 times");
+}
+
+/// Phase 1 for one invitation: accept, set up the app, finish, log out, then three password logins.
+/// Returns the user, the time step its setup code used (spent for later logins) and the number of
+/// password logins answered 429 (and retried).
+async fn totp_user(
+    client: &reqwest::Client,
+    url: &str,
+    email: &str,
+    link: &str,
+    password: &str,
+) -> (TotpUser, i64, u64) {
+    let (token, session) = accept_session(client, link, password).await;
+    let response = post(
+        client,
+        &format!("{url}/mfa/setup/app"),
+        &token,
+        Some(&session),
+        &[("phone", "android")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 303, "choosing the phone failed");
+    let page = format!("{url}{}", location(&response));
+    let html = client
+        .get(&page)
+        .header("cookie", format!("portcullis-csrf={token}; portcullis={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let base32 = html
+        .split("data-copy=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the secret on the setup page");
+    let secret = TotpSecret::from_base32(base32).unwrap();
+    let step = step_of(UnixTime(now_secs()));
+    let code = format!("{:06}", secret.code_at(step));
+    let response = post(client, &page, &token, Some(&session), &[("code", &code)])
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/mfa/setup", "the setup code was refused");
+    let response = post(client, &format!("{url}/mfa/setup/finish"), &token, Some(&session), &[])
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/", "finishing the setup failed");
+    let session = set_cookie(&response, "portcullis");
+    let response = post(client, &format!("{url}/logout"), &token, Some(&session), &[])
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "logging out failed");
+    let mut sessions = Vec::new();
+    let mut throttled = 0;
+    for _ in 0..3 {
+        let (session, retries) = password_login(client, url, &token, email, password).await;
+        sessions.push(session);
+        throttled += retries;
+    }
+    (
+        TotpUser {
+            secret,
+            token,
+            sessions,
+        },
+        step,
+        throttled,
+    )
+}
+
+async fn totp(url: &str, invites: &str, password: &str, concurrency: usize) {
+    let invites: Vec<(String, String)> = std::fs::read_to_string(invites)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let invite: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                invite["email"].as_str().unwrap().to_owned(),
+                invite["link"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+
+    // Phase 1, not measured: worker i sets up users i, i+C, …
+    let setup_started = Instant::now();
+    let setups: Vec<_> = (0..concurrency)
+        .map(|i| {
+            let (url, password) = (url.to_owned(), password.to_owned());
+            let mine: Vec<(String, String)> = invites.iter().skip(i).step_by(concurrency).cloned().collect();
+            tokio::spawn(async move {
+                let client = client();
+                let mut users = Vec::new();
+                let mut last_step = i64::MIN;
+                let mut throttled = 0;
+                for (email, link) in &mine {
+                    let (user, step, retries) = totp_user(&client, &url, email, link, &password).await;
+                    users.push(user);
+                    last_step = last_step.max(step);
+                    throttled += retries;
+                }
+                (client, users, last_step, throttled)
+            })
+        })
+        .collect();
+    let mut shares = Vec::new();
+    let mut last_setup_step = i64::MIN;
+    let mut setup_throttled = 0;
+    for setup in setups {
+        let (client, users, step, throttled) = setup.await.unwrap();
+        shares.push((client, users));
+        last_setup_step = last_setup_step.max(step);
+        setup_throttled += throttled;
+    }
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+
+    // Start right after a step boundary, with T-1 later than every step spent by a setup code: at most
+    // a minute of waiting.
+    let waited = Instant::now();
+    for _ in 0..1000 {
+        let now = now_secs();
+        if step_of(UnixTime(now)) >= last_setup_step + 2 && now % 30 < 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let t = step_of(UnixTime(now_secs()));
+    println!(
+        "totp_setup users {} sessions {} password_logins_429 {setup_throttled} setup_seconds {setup_seconds:.1} \
+         waited_seconds {:.1}",
+        invites.len(),
+        invites.len() * 3,
+        waited.elapsed().as_secs_f64()
+    );
+
+    // Phase 2, measured: the three sessions of each user send the codes of T-1, T and T+1. Each worker
+    // keeps its client (and so its open connections) from phase 1.
+    let started = Instant::now();
+    let workers: Vec<_> = shares
+        .into_iter()
+        .map(|(client, users)| {
+            let url = url.to_owned();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = Vec::new();
+                for user in &users {
+                    for (step, session) in (t - 1..).zip(&user.sessions) {
+                        let code = format!("{:06}", user.secret.code_at(step));
+                        let sent = Instant::now();
+                        let response = post(
+                            &client,
+                            &format!("{url}/mfa/challenge"),
+                            &user.token,
+                            Some(session),
+                            &[("code", &code)],
+                        )
+                        .await;
+                        match response {
+                            Ok(r) if r.status() == 303 && location(&r) == "/" => latencies.push(sent.elapsed()),
+                            Ok(r) => errors.push(format!("{} at T{:+}", r.status().as_u16(), step - t)),
+                            Err(e) => errors.push(format!("{e} at T{:+}", step - t)),
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = std::collections::BTreeMap::new();
+    for worker in workers {
+        let (latencies, e) = worker.await.unwrap();
+        all.extend(latencies);
+        for error in e {
+            *errors.entry(error).or_insert(0) += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    println!(
+        "totp_steps {} errors {} totp_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
+        all.len(),
+        errors.values().sum::<u64>(),
+        all.len() as f64 / elapsed,
+        percentile_ms(&all, 0.50),
+        percentile_ms(&all, 0.99)
+    );
+    for (error, count) in &errors {
+        println!("totp_error {error}: {count}");
+    }
 }
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
