@@ -126,6 +126,8 @@ impl ThrottleState {
         }
         match policy.delay_after(state.failures) {
             None => Verdict::Locked,
+            // Within the free attempts nothing waits, even if another node stamped a later second.
+            Some(0) => Verdict::Allowed,
             Some(delay) => {
                 let until = state.last_failure_at.plus_secs(delay);
                 if until > now {
@@ -180,6 +182,15 @@ mod tests {
         assert_eq!(state.check(&P, UnixTime(1_001)), Verdict::Allowed);
         let delays: Vec<i64> = (5..=16).filter_map(|f| P.delay_after(f)).collect();
         assert_eq!(delays, [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+    }
+
+    #[test]
+    fn free_attempts_never_wait_even_when_another_node_stamped_a_later_second() {
+        let stamped_later = ThrottleState {
+            failures: 3,
+            last_failure_at: UnixTime(1_001),
+        };
+        assert_eq!(stamped_later.check(&P, UnixTime(1_000)), Verdict::Allowed);
     }
 
     #[test]

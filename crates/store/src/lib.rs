@@ -12,9 +12,11 @@
 //! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //!
-//! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers queue on the busy
-//! timeout instead of failing when one upgrades a read lock. On PostgreSQL races are settled by
-//! unique constraints and compare-and-set updates, never by reading and then writing blindly.
+//! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers never fail when one
+//! upgrades a read lock, and the writers of one process take turns on a mutex before that (another
+//! process, such as the CLI, still waits on SQLite's busy timeout). On PostgreSQL races are settled by
+//! unique constraints, row locks (`FOR UPDATE`, the one dialect branch in the queries) and
+//! compare-and-set updates, never by reading and then writing blindly.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod audit;
@@ -27,6 +29,7 @@ mod throttles;
 pub mod totp;
 mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -61,6 +64,9 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: write transactions of this process take turns here instead of in SQLite's busy handler,
+    /// which sleeps with a growing back-off and gives long latency tails under load.
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -98,7 +104,8 @@ impl Store {
                     .await?
             }
         };
-        Ok(Store { pool, backend })
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Store { pool, backend, writer })
     }
 
     pub fn backend(&self) -> Backend {
@@ -117,6 +124,10 @@ impl Store {
 
     /// Opens a transaction for a state change.
     pub async fn begin(&self) -> Result<Tx> {
+        let turn = match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -124,6 +135,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            _turn: turn,
         })
     }
 
@@ -132,6 +144,7 @@ impl Store {
         Ok(Tx {
             tx: self.pool.begin().await?,
             backend: self.backend,
+            _turn: None,
         })
     }
 
@@ -166,8 +179,9 @@ impl Store {
 /// that fails half-way leaves nothing behind.
 pub struct Tx {
     tx: sqlx::Transaction<'static, Any>,
-    #[allow(dead_code)]
     backend: Backend,
+    /// Held until commit or rollback (SQLite writers; see [`Store`]).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {

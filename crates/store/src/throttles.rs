@@ -5,7 +5,7 @@ use portcullis_core::throttle::ThrottleState;
 use sqlx::Row;
 
 use crate::records::throttle_from_row;
-use crate::{Result, Tx};
+use crate::{Backend, Result, Tx};
 
 /// The throttle keys one attempt counts against: its account's and, when known, a shared one (the
 /// client's address). The pair is read and written in one statement each: a login is on the hot path.
@@ -19,14 +19,40 @@ pub struct AttemptKeys<'a> {
 pub type AttemptStates = (ThrottleState, Option<ThrottleState>);
 
 impl Tx {
-    /// The states of both keys (zero where there is no row).
+    /// The states of both keys (zero where there is no row), locked until the transaction ends.
+    ///
+    /// On PostgreSQL the rows are created if missing and read `FOR UPDATE` (in key order, so two
+    /// attempts never wait on each other crosswise): concurrent attempts on one key — many users behind
+    /// one address — queue for a moment instead of failing their compare-and-set. SQLite needs no row
+    /// locks: its write transactions already run one at a time.
     pub async fn attempt_throttles(&mut self, keys: AttemptKeys<'_>) -> Result<AttemptStates> {
         let shared = keys.shared.unwrap_or(keys.account);
-        let rows = sqlx::query("SELECT key, failures, last_failure_at FROM throttles WHERE key IN ($1, $2)")
-            .bind(keys.account)
-            .bind(shared)
-            .fetch_all(self.conn())
-            .await?;
+        let rows = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("SELECT key, failures, last_failure_at FROM throttles WHERE key IN ($1, $2)")
+                    .bind(keys.account)
+                    .bind(shared)
+                    .fetch_all(self.conn())
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::query(
+                    "INSERT INTO throttles (key, failures, last_failure_at) VALUES ($1, 0, 0), ($2, 0, 0) \
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(keys.account)
+                .bind(shared)
+                .execute(self.conn())
+                .await?;
+                sqlx::query(
+                    "SELECT key, failures, last_failure_at FROM throttles WHERE key IN ($1, $2) ORDER BY key FOR UPDATE",
+                )
+                .bind(keys.account)
+                .bind(shared)
+                .fetch_all(self.conn())
+                .await?
+            }
+        };
         let mut account = ThrottleState::default();
         let mut other = ThrottleState::default();
         for row in &rows {
