@@ -22,6 +22,17 @@ fn tools(test: &str) -> bool {
     have_tool(test, "oathtool", "oathtool")
 }
 
+/// The key as the copy button holds it (base32, no spaces).
+fn copy_value(html: &str) -> String {
+    html.split("data-copy=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn now(app: &TestApp) -> i64 {
     use portcullis::app::Clock;
     app.clock.now().0
@@ -46,6 +57,7 @@ async fn add_app(app: &TestApp, browser: &Browser) -> (String, String) {
         .next()
         .unwrap();
     let secret = grouped.replace(' ', "");
+    assert_eq!(copy_value(&html), secret, "the copy button copies the key shown");
     assert_eq!(grouped.split(' ').count(), 8, "eight groups of four: {grouped}");
     assert!(grouped.split(' ').all(|g| g.len() == 4));
     assert_eq!(secret.len(), 32, "160 bits in base32");
@@ -386,14 +398,7 @@ async fn setups_expire_belong_to_their_user_and_finish_once() {
     let response = anna.post("/mfa/setup/app", &[("phone", "android")]).await;
     let annas_page = location(&response).to_owned();
     let (_, html) = anna.get_text(&annas_page).await;
-    let annas_secret = html
-        .split("data-copy=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let annas_secret = copy_value(&html);
 
     // Bob cannot see or finish Anna's setup, nor a forged one.
     let bob = app.active_user("bob@example.com").await;
@@ -428,14 +433,7 @@ async fn setups_expire_belong_to_their_user_and_finish_once() {
     let response = bob.post("/mfa/setup/app", &[("phone", "android")]).await;
     let bobs_page = location(&response).to_owned();
     let (_, html) = bob.get_text(&bobs_page).await;
-    let bobs_secret = html
-        .split("data-copy=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let bobs_secret = copy_value(&html);
     app.clock.advance(15 * 60);
     let late = bob
         .post(&bobs_page, &[("code", &oathtool(&bobs_secret, now(&app)))])
