@@ -342,6 +342,33 @@ fn percent_encode(text: &str, keep: &str) -> String {
     out
 }
 
+/// The phone type chosen at the start of a setup (it decides where we say to get the app).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phone {
+    Android,
+    Iphone,
+    Other,
+}
+
+impl Phone {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phone::Android => "android",
+            Phone::Iphone => "iphone",
+            Phone::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Phone> {
+        match text {
+            "android" => Some(Phone::Android),
+            "iphone" => Some(Phone::Iphone),
+            "other" => Some(Phone::Other),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -797,5 +824,13 @@ mod tests {
             verify(&secret, old, now, 0, Some(t - 20)),
             Verification::ClockOff { offset_steps: -6 }
         );
+    }
+
+    #[test]
+    fn phone_types_round_trip_and_refuse_others() {
+        for phone in [Phone::Android, Phone::Iphone, Phone::Other] {
+            assert_eq!(Phone::parse(phone.as_str()), Some(phone));
+        }
+        assert_eq!(Phone::parse("blackberry"), None);
     }
 }

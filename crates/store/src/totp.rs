@@ -2,39 +2,13 @@
 //! checks. Secrets are stored sealed (see the server's `app::secrets`); this layer never sees them
 //! in the clear.
 
+use portcullis_core::totp::Phone;
 use portcullis_core::{CredentialId, EnrollmentId, UnixTime, UserId};
 use sqlx::Row;
 
 use crate::error::corrupt;
 use crate::records::user_id;
 use crate::{Result, Tx};
-
-/// The phone type chosen at the start of a setup (it decides where we say to get the app).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phone {
-    Android,
-    Iphone,
-    Other,
-}
-
-impl Phone {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phone::Android => "android",
-            Phone::Iphone => "iphone",
-            Phone::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Phone> {
-        match text {
-            "android" => Some(Phone::Android),
-            "iphone" => Some(Phone::Iphone),
-            "other" => Some(Phone::Other),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpEnrollmentRecord {

@@ -9,10 +9,11 @@
 //! later than any accepted before, so a code works once even when two requests or two nodes race.
 
 use portcullis_core::throttle::ThrottlePolicy;
+use portcullis_core::totp::Phone;
 use portcullis_core::totp::{self, TotpCode, TotpSecret, Verification};
 use portcullis_core::{Amr, CredentialId, EnrollmentId, LoginStage, PlainToken, UnixTime};
 use portcullis_store::AttemptKeys;
-use portcullis_store::totp::{Phone, TotpCredentialRecord, TotpEnrollmentRecord};
+use portcullis_store::totp::{TotpCredentialRecord, TotpEnrollmentRecord};
 use serde_json::json;
 
 use super::login::{CurrentSession, ip_key, rotate_session};

@@ -105,7 +105,7 @@ pub fn app_setup_view(
     enrollment: &crate::app::totp::AppEnrollment,
     error: Option<(String, bool)>,
 ) -> Result<AppSetupView, super::error::WebError> {
-    use portcullis_store::totp::Phone;
+    use portcullis_core::totp::Phone;
     let page = ctx.page(state);
     let get_app = page.tr.t(match enrollment.phone {
         Phone::Android => "app-get-android",

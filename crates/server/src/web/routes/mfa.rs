@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use portcullis_core::LoginStage;
-use portcullis_store::totp::Phone;
+use portcullis_core::totp::Phone;
 use serde::Deserialize;
 
 use super::{form_message, see_other, see_other_with_cookie};
