@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -56,6 +57,9 @@ pub struct Settings {
     /// `data_dir` (created on a fresh database). Several nodes must share one key.
     #[serde(serialize_with = "serialize_secret", deserialize_with = "deserialize_secret")]
     pub master_key: Option<SecretString>,
+    /// Reverse proxies / load balancers (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
+    /// Empty: the client is the TCP peer and the header is ignored (anyone could forge it).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 fn serialize_secret<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -88,6 +92,7 @@ impl Default for Settings {
             argon2_parallelism: 1,
             max_concurrent_hashes: 0,
             master_key: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -252,10 +257,13 @@ mod tests {
             jail.set_env("PORTCULLIS_PUBLIC_URL", "https://login.example.com");
             jail.set_env("PORTCULLIS_DATABASE_URL", "postgres://u:secret@db/portcullis");
             jail.set_env("PORTCULLIS_TEST_DATABASE_URL", "postgres://ignored");
+            jail.set_env("PORTCULLIS_TRUSTED_PROXIES", "[10.0.0.0/8, \"192.0.2.1/32\"]");
             let s = Settings::load(Some(&jail.directory().join("p.toml"))).unwrap();
             assert_eq!(s.listen.to_string(), "127.0.0.1:9100");
             assert_eq!(s.service_name, "IAMconnected");
             assert_eq!(s.session_idle_timeout, Duration::from_secs(600));
+            assert_eq!(s.trusted_proxies.len(), 2);
+            assert!(s.trusted_proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
             assert!(s.https());
             assert_eq!(s.public_origin(), "https://login.example.com");
             assert_eq!(

@@ -1,6 +1,6 @@
 //! The per-request context and the one middleware that builds it and finishes every response.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
@@ -97,8 +97,14 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request<axum
         })
         .unwrap_or(Lang::En);
     let tr = Tr::new(lang, state.catalogues.clone());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     let client = Client {
-        ip: request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+        ip: peer.map(|peer| client_ip(peer, &forwarded, &state.trusted_proxies)),
         user_agent: header_text(headers, header::USER_AGENT).map(|ua| ua.chars().take(300).collect()),
     };
     let (csrf, csrf_from_cookie) =
@@ -183,6 +189,35 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request<axum
     response
 }
 
+/// The client's address: the TCP peer, unless the peer is a trusted proxy; then the right-most address
+/// in `X-Forwarded-For` that is not itself a trusted proxy (the left part of that header is whatever the
+/// client claimed, and is never believed).
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            // A malformed entry ends what we can believe; the last good hop is the client.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 /// Strict headers on every response: no inline script, no framing, no sniffing, no referrer (links
 /// can carry one-time tokens), no caching of anything but the static assets.
 fn security_headers(headers: &mut HeaderMap, https: bool) {
@@ -208,5 +243,43 @@ fn security_headers(headers: &mut HeaderMap, https: bool) {
             "strict-transport-security",
             "max-age=31536000; includeSubDomains",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted = vec!["10.0.0.0/8".parse().unwrap()];
+        // Straight from the internet: the header is a claim, not a fact.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &["198.51.100.1"], &trusted),
+            ip("203.0.113.9")
+        );
+        // Through our proxy: the address the proxy saw.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["198.51.100.1"], &trusted),
+            ip("198.51.100.1")
+        );
+        // A forged left part is skipped: only the right-most untrusted hop counts.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["1.2.3.4, 198.51.100.1, 10.0.0.7"], &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["1.2.3.4", "198.51.100.1"], &trusted),
+            ip("198.51.100.1")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &trusted), ip("10.0.0.2"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &["unknown"], &trusted), ip("10.0.0.2"));
+        // Nothing trusted: the peer, whatever the header says.
+        assert_eq!(client_ip(ip("10.0.0.2"), &["198.51.100.1"], &[]), ip("10.0.0.2"));
     }
 }

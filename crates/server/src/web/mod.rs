@@ -82,6 +82,7 @@ pub struct AppState {
     /// The public origin, e.g. `https://login.example.com`, for the Origin check of form posts.
     pub origin: String,
     pub https: bool,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
@@ -92,6 +93,7 @@ impl AppState {
             cookies: Cookies::for_https(settings.https()),
             origin: settings.public_origin(),
             https: settings.https(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         })
     }
 }

@@ -272,3 +272,73 @@ async fn the_login_page_speaks_dutch_and_switches_language() {
     let response = browser.get("/lang?to=nl&next=https://evil.example/").await;
     assert_eq!(location(&response), "/", "no open redirect");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
+    async fn attempt(browser: &Browser, forwarded_for: &str, email: &str) -> StatusCode {
+        let csrf = browser.csrf().await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", "wrong password 123"),
+        ];
+        let request = browser
+            .client
+            .post(browser.url("/login"))
+            .header("x-forwarded-for", forwarded_for);
+        request.form(&form).send().await.unwrap().status()
+    }
+    let db = std::sync::Arc::new(portcullis_testkit::TestDatabase::sqlite());
+    let mut settings = crate::helpers::test_settings(&db);
+    settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let app = TestApp::start(db, None, Some(settings)).await;
+    let browser = app.browser();
+    for i in 0..20 {
+        assert_eq!(
+            attempt(&browser, "203.0.113.5", &format!("u{i}@example.com")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        attempt(&browser, "203.0.113.5", "next@example.com").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt(&browser, "198.51.100.7", "next@example.com").await,
+        StatusCode::UNAUTHORIZED,
+        "another client"
+    );
+    // A client cannot escape by forging the header: only the right-most hop counts.
+    let forged = "192.0.2.99, 203.0.113.5";
+    assert_eq!(
+        attempt(&browser, forged, "other@example.com").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_the_forwarded_header_is_ignored() {
+    let app = TestApp::sqlite().await;
+    let browser = app.browser();
+    for i in 0..20 {
+        let csrf = browser.csrf().await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("email", &*format!("u{i}@example.com")),
+            ("password", "wrong password 1"),
+        ];
+        let forged = format!("198.51.100.{i}");
+        let request = browser
+            .client
+            .post(browser.url("/login"))
+            .header("x-forwarded-for", forged);
+        assert_eq!(
+            request.form(&form).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        browser.login("next@example.com", "wrong password 1").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
