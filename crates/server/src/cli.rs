@@ -92,6 +92,11 @@ enum UserCommand {
         #[arg(long, value_enum, default_value = "employee", requires = "org")]
         role: RoleArg,
     },
+    /// Lift a user's login throttles (password and MFA codes), e.g. after 100 wrong codes locked MFA.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
     /// List users (of one organization with --org).
     List {
         #[arg(long, value_name = "NAME")]
@@ -228,6 +233,16 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 (Some(_), _) => "employee",
             };
             out.invitation(&app, &invitation, what);
+            Ok(())
+        }
+        Command::User(UserCommand::Unlock { email }) => {
+            if !app.unlock_user(&email, None, &operator).await? {
+                anyhow::bail!("no user has the email {email}");
+            }
+            out.line(
+                &format!("Lifted the login throttles of {email}."),
+                json!({ "email": email, "unlocked": true }),
+            );
             Ok(())
         }
         Command::User(UserCommand::List { org }) => {

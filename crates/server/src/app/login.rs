@@ -39,6 +39,11 @@ fn account_key(email: &Email) -> String {
     format!("acct:{}", sha256_hex(email.as_str()))
 }
 
+/// The throttle key of a user's second-factor codes.
+pub(crate) fn second_factor_key(user: UserId) -> String {
+    format!("mfa:{user}")
+}
+
 /// IPv4 addresses count alone; IPv6 clients by their /64, which one subscriber usually holds whole.
 pub(crate) fn ip_key(ip: IpAddr) -> String {
     match ip {
@@ -186,6 +191,32 @@ impl App {
         Err(AppError::Throttled {
             retry_at: now.plus_secs(1),
         })
+    }
+
+    /// Lifts the password and second-factor throttles of a user (an operator's or customer service's
+    /// act: after 100 wrong codes nothing else does). Returns false for an unknown email.
+    pub async fn unlock_user(&self, email: &str, actor: Option<UserId>, client: &Client) -> Result<bool, AppError> {
+        let email = Email::parse(email)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let Some(user) = tx.find_user_by_email(&email).await? else {
+            return Ok(false);
+        };
+        tx.clear_throttle(&account_key(&email)).await?;
+        tx.clear_throttle(&second_factor_key(user.id)).await?;
+        let org = user.org.map(|(id, _)| id);
+        tx.append_audit(&event(
+            now,
+            "throttle_lifted",
+            actor,
+            Some(user.id),
+            org,
+            client,
+            json!({}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The live session for a cookie value, or `None`. Ends sessions that timed out or whose user

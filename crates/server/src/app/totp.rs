@@ -16,7 +16,7 @@ use portcullis_store::AttemptKeys;
 use portcullis_store::totp::{TotpCredentialRecord, TotpEnrollmentRecord};
 use serde_json::json;
 
-use super::login::{CurrentSession, ip_key, rotate_session};
+use super::login::{CurrentSession, ip_key, rotate_session, second_factor_key};
 use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a QR code shown during setup stays usable.
@@ -181,7 +181,7 @@ impl App {
         let code = TotpCode::parse(code)?;
         let user = session.user.id;
         let org = session.user.org.map(|(id, _)| id);
-        let account_key = format!("mfa:{user}");
+        let account_key = second_factor_key(user);
         let ip_key = client.ip.map(ip_key);
         let keys = AttemptKeys {
             account: &account_key,

@@ -503,4 +503,32 @@ async fn after_one_hundred_wrong_codes_only_a_person_can_unlock() {
             .unwrap()
             .contains("Ask your administrator or customer service")
     );
+
+    // An operator lifts it (`portcullis user unlock`); the lifting is audited.
+    let operator = portcullis::app::Client::default();
+    assert!(app.app.unlock_user("anna@example.com", None, &operator).await.unwrap());
+    assert!(
+        !app.app
+            .unlock_user("nobody@example.com", None, &operator)
+            .await
+            .unwrap()
+    );
+    app.clock.advance(30);
+    let response = browser
+        .post("/mfa/challenge", &[("code", &oathtool(&secret, now(&app)))])
+        .await;
+    assert_eq!(location(&response), "/");
+    let kinds: Vec<String> = app
+        .app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .recent_audit(5)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"throttle_lifted".to_owned()));
 }
