@@ -37,7 +37,7 @@ pub fn skip(test: &str, why: &str) {
             .to_owned();
         let _ = writeln!(
             std::io::stderr(),
-            "SKIPPED the PostgreSQL tests of `{binary}` (such as {test}): {why}"
+            "SKIPPED {test} and the other tests of `{binary}` that need it: {why}"
         );
     }
 }
