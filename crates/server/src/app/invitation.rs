@@ -75,6 +75,7 @@ impl App {
             check_usable(&link, now)?;
             return Err(AppError::LinkUsed);
         }
+        let org = view.user.as_ref().and_then(|u| u.org.map(|(id, _)| id));
         let user_id = match view.user {
             Some(user) => {
                 if !tx.activate_user(user.id, &name, &hash, now).await? {
@@ -107,7 +108,7 @@ impl App {
             LinkPurpose::Invitation => "invitation_accepted",
             LinkPurpose::Bootstrap => "setup_link_used",
         };
-        tx.append_audit(&event(now, kind, Some(user_id), Some(user_id), None, client, json!({})))
+        tx.append_audit(&event(now, kind, Some(user_id), Some(user_id), org, client, json!({})))
             .await?;
         tx.commit().await?;
         Ok(session)

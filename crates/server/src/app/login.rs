@@ -88,10 +88,13 @@ impl App {
 
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        let (target, target_org) = (
+            user.as_ref().map(|u| u.id),
+            user.as_ref().and_then(|u| u.org.map(|(id, _)| id)),
+        );
         let (Some(user), true) = (user, password_ok) else {
-            let target = tx.find_user_by_email(&email).await?.map(|u| u.id);
             let detail = json!({ "step": "password" });
-            tx.append_audit(&event(now, "login_failed", None, target, None, client, detail))
+            tx.append_audit(&event(now, "login_failed", None, target, target_org, client, detail))
                 .await?;
             let retry_at = tx
                 .throttle(&account_key)
