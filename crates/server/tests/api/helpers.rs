@@ -132,6 +132,12 @@ impl TestApp {
         path_of(&self.app.link_url(&invitation.link))
     }
 
+    /// The kinds of the newest `limit` audit events, newest first.
+    pub async fn audit_kinds(&self, limit: i64) -> Vec<String> {
+        let events = self.app.store.read().await.unwrap().recent_audit(limit).await.unwrap();
+        events.into_iter().map(|e| e.kind).collect()
+    }
+
     /// An organization with its main administrator's invitation link path.
     pub async fn org(&self, name: &str, main_admin: &str) -> String {
         let (_, invitation) = self

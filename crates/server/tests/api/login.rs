@@ -114,18 +114,7 @@ async fn failures_are_throttled_with_growing_delays_even_for_the_right_password(
         StatusCode::SEE_OTHER
     );
 
-    let events: Vec<String> = app
-        .app
-        .store
-        .read()
-        .await
-        .unwrap()
-        .recent_audit(100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let events = app.audit_kinds(100).await;
     assert!(events.contains(&"login_throttled".to_owned()));
     assert!(events.contains(&"login_failed".to_owned()));
     assert!(events.contains(&"login_password_ok".to_owned()));

@@ -205,18 +205,7 @@ async fn a_code_works_once() {
             .unwrap()
             .contains("already been used")
     );
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .read()
-        .await
-        .unwrap()
-        .recent_audit(20)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = app.audit_kinds(20).await;
     assert!(kinds.contains(&"totp_code_replayed".to_owned()), "the reuse is audited");
 }
 
@@ -518,17 +507,6 @@ async fn after_one_hundred_wrong_codes_only_a_person_can_unlock() {
         .post("/mfa/challenge", &[("code", &oathtool(&secret, now(&app)))])
         .await;
     assert_eq!(location(&response), "/");
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .read()
-        .await
-        .unwrap()
-        .recent_audit(5)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = app.audit_kinds(5).await;
     assert!(kinds.contains(&"throttle_lifted".to_owned()));
 }
