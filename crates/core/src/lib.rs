@@ -11,6 +11,7 @@
 //! - [`password`]: the policy for new passwords (length, guessability, not the email).
 //! - [`token`]: one-time and session tokens: random plain values, prefixed by kind, stored as SHA-256.
 //! - [`totp`]: authenticator-app codes (RFC 6238): secrets, verification with drift and replay check, Key URI.
+//! - [`security_key`]: security keys as the product sees them: models (AAGUIDs), the admission policy, names.
 //! - [`throttle`]: the persisted throttle state machine for failed attempts.
 //! - [`login`]: the login-flow stages, authentication methods (`amr`) and session lifetimes.
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
@@ -22,6 +23,7 @@ pub mod login;
 pub mod names;
 pub mod password;
 pub mod roles;
+pub mod security_key;
 pub mod throttle;
 pub mod time;
 pub mod token;

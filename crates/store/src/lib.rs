@@ -11,6 +11,7 @@
 //! - [`records`]: the rows as typed values (`portcullis-core` types, never raw strings).
 //! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
+//! - [`security_keys`]: security keys, WebAuthn ceremony state, key models from FIDO metadata.
 //!
 //! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers never fail when one
 //! upgrades a read lock, and the writers of one process take turns on a mutex before that (another
@@ -24,6 +25,7 @@ mod error;
 mod links;
 mod orgs;
 pub mod records;
+pub mod security_keys;
 mod sessions;
 mod throttles;
 pub mod totp;

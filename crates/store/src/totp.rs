@@ -172,13 +172,8 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 
-    /// How many verified second factors the user has (authenticator apps; security keys later).
+    /// How many verified second factors the user has (authenticator apps and security keys).
     pub async fn count_mfa_methods(&mut self, user: UserId) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1")
-                .bind(user.to_string())
-                .fetch_one(self.conn())
-                .await?,
-        )
+        Ok(self.mfa_summary(user).await?.total())
     }
 }

@@ -1,12 +1,14 @@
 //! The storage contract: every test runs against SQLite and against PostgreSQL (when
 //! `PORTCULLIS_TEST_DATABASE_URL` is set), each on a fresh database, through the one `Store` interface.
 
+use portcullis_core::security_key::Aaguid;
 use portcullis_core::throttle::ThrottleState;
 use portcullis_core::{
-    Amr, DisplayName, Email, LoginStage, OrgId, OrgName, OrgRole, PlainToken, PlatformRole, TokenKind, UnixTime,
-    UserId, UserStatus,
+    Amr, CredentialId, DisplayName, Email, LoginStage, OrgId, OrgName, OrgRole, PlainToken, PlatformRole, TokenKind,
+    UnixTime, UserId, UserStatus,
 };
 use portcullis_store::records::{AuditEvent, LinkPurpose, LinkRecord, NewUser, OrgRecord, SessionRecord};
+use portcullis_store::security_keys::{CeremonyPurpose, CeremonyRecord, KeyModelRecord, SecurityKeyRecord};
 use portcullis_store::{AttemptKeys, Conflict, Store, StoreError};
 use portcullis_testkit::{Kind, TestDatabase};
 
@@ -485,3 +487,199 @@ async fn migrations_are_idempotent() {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
 }
+
+fn security_key(user: UserId, credential_id: &str) -> SecurityKeyRecord {
+    SecurityKeyRecord {
+        id: CredentialId::from_random_bytes(rnd16()),
+        user_id: user,
+        credential_id: credential_id.into(),
+        name: "Blue key".into(),
+        aaguid: Aaguid::parse("2fc0579f-8113-47ea-b116-bb5a8db9202a").unwrap(),
+        model: Some("YubiKey 5 Series".into()),
+        credential: r#"{"counter":3}"#.into(),
+        sign_count: 3,
+        user_verified: true,
+        backup_eligible: false,
+        backup_state: false,
+        suspected_clone: false,
+        created_at: UnixTime(50),
+        last_used_at: None,
+    }
+}
+
+contract!(
+    security_keys_are_unique_and_their_counter_moves_by_compare_and_set,
+    |store: Store| async move {
+        let anna = new_user("anna@example.com", None);
+        let bob = new_user("bob@example.com", None);
+        add_user(&store, &anna).await.unwrap();
+        add_user(&store, &bob).await.unwrap();
+        let key = security_key(anna.id, "Y3JlZC0x");
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_security_key(&key).await.unwrap();
+        tx.commit().await.unwrap();
+        // The same authenticator credential cannot be registered a second time, for anyone.
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.insert_security_key(&security_key(bob.id, "Y3JlZC0x")).await.is_err());
+        drop(tx);
+
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.security_keys_of(anna.id).await.unwrap(), vec![key.clone()]);
+        assert_eq!(
+            tx.security_key_by_credential_id("Y3JlZC0x")
+                .await
+                .unwrap()
+                .map(|k| k.id),
+            Some(key.id)
+        );
+        assert!(tx.security_keys_of(bob.id).await.unwrap().is_empty());
+        // Two logins racing from counter 3: only the first moves it.
+        assert!(
+            tx.use_security_key(key.id, 3, 4, "{}", true, true, UnixTime(60))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.use_security_key(key.id, 3, 5, "{}", false, false, UnixTime(61))
+                .await
+                .unwrap()
+        );
+        assert!(!tx.rename_security_key(bob.id, key.id, "Mine now").await.unwrap());
+        assert!(tx.rename_security_key(anna.id, key.id, "Red key").await.unwrap());
+        let found = tx.security_keys_of(anna.id).await.unwrap().remove(0);
+        assert_eq!(
+            (
+                found.sign_count,
+                found.backup_state,
+                found.last_used_at,
+                found.name.as_str()
+            ),
+            (4, true, Some(UnixTime(60)), "Red key")
+        );
+        // A key suspected of being cloned cannot log in any more.
+        tx.mark_security_key_suspected_clone(key.id).await.unwrap();
+        assert!(
+            !tx.use_security_key(key.id, 4, 5, "{}", false, false, UnixTime(62))
+                .await
+                .unwrap()
+        );
+        assert!(tx.security_keys_of(anna.id).await.unwrap()[0].suspected_clone);
+        let summary = tx.mfa_summary(anna.id).await.unwrap();
+        assert_eq!(
+            (summary.apps, summary.keys, summary.key_last_used),
+            (0, 1, Some(UnixTime(60)))
+        );
+        assert_eq!(tx.count_mfa_methods(anna.id).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+    }
+);
+
+contract!(
+    ceremonies_are_single_use_and_bound_to_their_session,
+    |store: Store| async move {
+        let anna = new_user("anna@example.com", None);
+        add_user(&store, &anna).await.unwrap();
+        let mut hashes = Vec::new();
+        let mut tx = store.begin().await.unwrap();
+        for n in [1u8, 2] {
+            let id = PlainToken::from_random(TokenKind::Session, [n; 32]);
+            let session = SessionRecord {
+                user_id: anna.id,
+                stage: LoginStage::MfaSetupRequired,
+                amr: vec![Amr::Pwd],
+                created_at: UnixTime(10),
+                last_seen_at: UnixTime(10),
+                ip: None,
+                user_agent: None,
+            };
+            tx.insert_session(&id.hash(), &session).await.unwrap();
+            hashes.push(id.hash());
+        }
+        let ceremony = CeremonyRecord {
+            id: "c1".into(),
+            session_hash: hashes[0].clone(),
+            user_id: anna.id,
+            purpose: CeremonyPurpose::Register,
+            state: "{}".into(),
+            created_at: UnixTime(10),
+            expires_at: UnixTime(310),
+        };
+        tx.insert_ceremony(&ceremony).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        // Another session, or the wrong purpose, neither gets nor consumes it.
+        assert_eq!(
+            tx.take_ceremony("c1", &hashes[1], CeremonyPurpose::Register)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            tx.take_ceremony("c1", &hashes[0], CeremonyPurpose::Login)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            tx.take_ceremony("c1", &hashes[0], CeremonyPurpose::Register)
+                .await
+                .unwrap(),
+            Some(ceremony.clone())
+        );
+        assert_eq!(
+            tx.take_ceremony("c1", &hashes[0], CeremonyPurpose::Register)
+                .await
+                .unwrap(),
+            None
+        );
+        tx.insert_ceremony(&CeremonyRecord {
+            id: "c2".into(),
+            ..ceremony.clone()
+        })
+        .await
+        .unwrap();
+        assert_eq!(tx.delete_expired_ceremonies(UnixTime(309)).await.unwrap(), 0);
+        assert_eq!(tx.delete_expired_ceremonies(UnixTime(310)).await.unwrap(), 1);
+        tx.insert_ceremony(&CeremonyRecord {
+            id: "c3".into(),
+            ..ceremony.clone()
+        })
+        .await
+        .unwrap();
+        // Ending the session ends its ceremonies.
+        assert!(tx.delete_session(&hashes[0]).await.unwrap());
+        assert_eq!(
+            tx.take_ceremony("c3", &hashes[0], CeremonyPurpose::Register)
+                .await
+                .unwrap(),
+            None
+        );
+        tx.commit().await.unwrap();
+    }
+);
+
+contract!(key_models_are_replaced_as_a_whole, |store: Store| async move {
+    let a = Aaguid::parse("2fc0579f-8113-47ea-b116-bb5a8db9202a").unwrap();
+    let b = Aaguid::parse("149a2021-8ef6-4133-96b8-81f8d5b7f1f5").unwrap();
+    let model = |aaguid, name: &str| KeyModelRecord {
+        aaguid,
+        name: name.into(),
+        attestation_roots: vec!["MIIB".into()],
+        loaded_at: UnixTime(5),
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.replace_key_models(&[model(a, "YubiKey 5"), model(b, "Security Key NFC")])
+        .await
+        .unwrap();
+    assert_eq!(tx.count_key_models().await.unwrap(), 2);
+    tx.replace_key_models(&[model(b, "Security Key NFC by Yubico")])
+        .await
+        .unwrap();
+    assert_eq!(tx.key_model(a).await.unwrap(), None);
+    assert_eq!(
+        tx.key_model(b).await.unwrap(),
+        Some(model(b, "Security Key NFC by Yubico"))
+    );
+    tx.commit().await.unwrap();
+});
