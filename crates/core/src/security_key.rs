@@ -283,7 +283,7 @@ mod tests {
         );
         assert_eq!(KeyName::for_new_key(None, "Security key", &[]).as_str(), "Security key");
         let long = "m".repeat(200);
-        assert!(KeyName::parse(KeyName::for_new_key(Some(&long), "", &[long.clone()]).as_str()).is_ok());
+        assert!(KeyName::parse(KeyName::for_new_key(Some(&long), "", std::slice::from_ref(&long)).as_str()).is_ok());
     }
 
     #[test]

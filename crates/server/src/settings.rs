@@ -9,6 +9,7 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use ipnet::IpNet;
+use portcullis_core::security_key::{Aaguid, KeyPolicy, UserVerification};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -24,6 +25,18 @@ const NOT_SETTINGS: &[&str] = &["TEST_DATABASE_URL"];
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Setting `security_key_policy`: which security keys may be registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPolicySetting {
+    /// Any FIDO2 key.
+    Any,
+    /// Only models the built-in list or a loaded FIDO metadata blob (`portcullis mds load`) names.
+    Known,
+    /// Only the AAGUIDs in `security_key_allow_list`.
+    AllowList,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,6 +73,12 @@ pub struct Settings {
     /// Reverse proxies / load balancers (addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     /// Empty: the client is the TCP peer and the header is ignored (anyone could forge it).
     pub trusted_proxies: Vec<IpNet>,
+    /// Which security keys may be registered: `any` FIDO2 key, only `known` models, or an `allow_list`.
+    pub security_key_policy: KeyPolicySetting,
+    /// The AAGUIDs admitted by the `allow_list` policy.
+    pub security_key_allow_list: Vec<String>,
+    /// `preferred`: keys ask for their PIN if they have one; `required`: keys without a PIN are refused.
+    pub security_key_user_verification: UserVerification,
 }
 
 fn serialize_secret<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -93,6 +112,9 @@ impl Default for Settings {
             max_concurrent_hashes: 0,
             master_key: None,
             trusted_proxies: Vec::new(),
+            security_key_policy: KeyPolicySetting::Any,
+            security_key_allow_list: Vec::new(),
+            security_key_user_verification: UserVerification::Preferred,
         }
     }
 }
@@ -178,7 +200,37 @@ impl Settings {
         if self.service_name.trim().is_empty() {
             return bad("service_name", "must not be empty");
         }
+        if self
+            .security_key_allow_list
+            .iter()
+            .any(|aaguid| Aaguid::parse(aaguid).is_err())
+        {
+            return bad(
+                "security_key_allow_list",
+                "every entry must be an AAGUID such as 2fc0579f-8113-47ea-b116-bb5a8db9202a",
+            );
+        }
+        if self.security_key_policy == KeyPolicySetting::AllowList && self.security_key_allow_list.is_empty() {
+            return bad(
+                "security_key_allow_list",
+                "must name at least one AAGUID when security_key_policy is allow_list",
+            );
+        }
         Ok(())
+    }
+
+    /// The security-key admission policy as the core understands it.
+    pub fn key_policy(&self) -> KeyPolicy {
+        match self.security_key_policy {
+            KeyPolicySetting::Any => KeyPolicy::Any,
+            KeyPolicySetting::Known => KeyPolicy::KnownModels,
+            KeyPolicySetting::AllowList => KeyPolicy::AllowList(
+                self.security_key_allow_list
+                    .iter()
+                    .filter_map(|a| Aaguid::parse(a).ok())
+                    .collect(),
+            ),
+        }
     }
 
     /// The database URL in use: the configured one, or SQLite in the data directory.
@@ -304,6 +356,23 @@ mod tests {
             jail.set_env("PORTCULLIS_ARGON2_MEMORY_KIB", "19456");
             jail.set_env("PORTCULLIS_MASTER_KEY", "too-short");
             assert!(load_err(jail, None).contains("master_key"));
+            jail.set_env("PORTCULLIS_MASTER_KEY", "");
+            jail.set_env("PORTCULLIS_SECURITY_KEY_POLICY", "allow_list");
+            assert!(load_err(jail, None).contains("security_key_allow_list"));
+            jail.set_env("PORTCULLIS_SECURITY_KEY_ALLOW_LIST", "[yubikey]");
+            assert!(load_err(jail, None).contains("security_key_allow_list"));
+            jail.set_env("PORTCULLIS_SECURITY_KEY_POLICY", "brand_new");
+            let err = load_err(jail, None);
+            assert!(err.to_lowercase().contains("security_key_policy"), "{err}");
+            jail.set_env("PORTCULLIS_SECURITY_KEY_POLICY", "allow_list");
+            jail.set_env(
+                "PORTCULLIS_SECURITY_KEY_ALLOW_LIST",
+                "[2fc0579f-8113-47ea-b116-bb5a8db9202a, \"149a2021-8ef6-4133-96b8-81f8d5b7f1f5\"]",
+            );
+            jail.set_env("PORTCULLIS_SECURITY_KEY_USER_VERIFICATION", "required");
+            let s = Settings::load(None).unwrap();
+            assert!(matches!(s.key_policy(), KeyPolicy::AllowList(list) if list.len() == 2));
+            assert_eq!(s.security_key_user_verification, UserVerification::Required);
             Ok(())
         });
     }

@@ -129,7 +129,7 @@ fn key_from_row(row: &sqlx::any::AnyRow) -> Result<SecurityKeyRecord> {
 fn ceremony_from_row(row: &sqlx::any::AnyRow, session: &TokenHash) -> Result<CeremonyRecord> {
     Ok(CeremonyRecord {
         id: row.try_get("id")?,
-        session_hash: session.clone(),
+        session_hash: *session,
         user_id: user_id(&row.try_get::<String, _>("user_id")?)?,
         purpose: CeremonyPurpose::parse(&row.try_get::<String, _>("purpose")?)?,
         state: row.try_get("state")?,

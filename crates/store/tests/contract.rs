@@ -597,7 +597,7 @@ contract!(
         }
         let ceremony = CeremonyRecord {
             id: "c1".into(),
-            session_hash: hashes[0].clone(),
+            session_hash: hashes[0],
             user_id: anna.id,
             purpose: CeremonyPurpose::Register,
             state: "{}".into(),

@@ -58,6 +58,12 @@ pub enum AppError {
     WrongStage,
     #[error("locked after too many failed codes; an administrator must lift it")]
     Locked,
+    #[error("security key refused: {0:?}")]
+    Key(super::security_key::KeyRefusal),
+    #[error("no such security key")]
+    KeyUnknown,
+    #[error("invalid key name: {0}")]
+    KeyName(#[from] portcullis_core::security_key::KeyNameError),
     #[error("the account is disabled")]
     AccountDisabled,
     #[error("storage failed")]

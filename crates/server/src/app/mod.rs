@@ -6,6 +6,7 @@
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
 //! - [`login`]: the password step, throttling, sessions, logout.
 //! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
+//! - [`security_key`]: registering a FIDO2 security key and the login challenge with it (WebAuthn).
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
 //! - [`secrets`]: sealing secrets at rest under the master key.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
@@ -18,6 +19,7 @@ pub mod login;
 pub mod passwords;
 pub mod random;
 pub mod secrets;
+pub mod security_key;
 pub mod totp;
 
 use std::sync::Arc;
@@ -50,6 +52,7 @@ pub struct App {
     pub invitation_ttl: i64,
     pub public_url: Url,
     pub service_name: String,
+    pub keys: security_key::KeyService,
 }
 
 /// How long the first customer-service setup link (and `support invite`) stays valid.
@@ -75,6 +78,12 @@ impl App {
             invitation_ttl: settings.invitation_ttl.as_secs() as i64,
             public_url: settings.public_url.clone(),
             service_name: settings.service_name.clone(),
+            keys: security_key::KeyService::new(
+                &settings.public_url,
+                &settings.service_name,
+                settings.key_policy(),
+                settings.security_key_user_verification,
+            )?,
         })
     }
 
@@ -101,6 +110,7 @@ impl App {
             .await?;
         let links = tx.delete_links_expired_before(now.plus_secs(-7 * 24 * 3600)).await?;
         tx.delete_expired_totp_enrollments(now).await?;
+        tx.delete_expired_ceremonies(now).await?;
         tx.commit().await?;
         Ok((sessions, links))
     }

@@ -159,10 +159,17 @@ impl App {
         require_stage(session, LoginStage::MfaSetupRequired)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        if tx.count_mfa_methods(session.user.id).await? == 0 {
+        let summary = tx.mfa_summary(session.user.id).await?;
+        if summary.total() == 0 {
             return Err(AppError::NoMfaMethod);
         }
-        let token = rotate_session(&mut tx, session, LoginStage::Authenticated, &[Amr::Pwd, Amr::Otp], now).await?;
+        let pin = tx
+            .security_keys_of(session.user.id)
+            .await?
+            .iter()
+            .any(|k| k.user_verified);
+        let amr = super::security_key::setup_amr(&summary, pin);
+        let token = rotate_session(&mut tx, session, LoginStage::Authenticated, &amr, now).await?;
         tx.record_login(session.user.id, now).await?;
         tx.append_audit(&own_event(session, now, "mfa_setup_finished", client, json!({})))
             .await?;

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use portcullis_core::UnixTime;
 
 use crate::app::AppError;
+use crate::app::security_key::KeyRefusal;
+use portcullis_core::security_key::PolicyRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -71,6 +73,9 @@ impl WebError {
             A::SetupExpired => (StatusCode::GONE, "error-setup-expired"),
             A::NoMfaMethod => (StatusCode::CONFLICT, "error-no-mfa-method"),
             A::WrongStage => (StatusCode::CONFLICT, "error-wrong-stage"),
+            A::Key(refusal) => key_status(*refusal),
+            A::KeyUnknown => (StatusCode::NOT_FOUND, "key-error-unknown-key"),
+            A::KeyName(_) => (StatusCode::UNPROCESSABLE_ENTITY, "key-name-invalid"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -82,6 +87,24 @@ impl WebError {
             WebError::App(AppError::CodeRefused { retry_at, .. }) => *retry_at,
             _ => None,
         }
+    }
+}
+
+/// Status and message of a refused security key.
+fn key_status(refusal: KeyRefusal) -> (StatusCode, &'static str) {
+    use KeyRefusal as K;
+    match refusal {
+        K::Malformed => (StatusCode::BAD_REQUEST, "key-error-malformed"),
+        K::CeremonyUnknown => (StatusCode::CONFLICT, "key-error-ceremony-unknown"),
+        K::CeremonyExpired => (StatusCode::GONE, "key-error-ceremony-expired"),
+        K::AlreadyRegistered => (StatusCode::CONFLICT, "key-error-already-registered"),
+        K::Policy(PolicyRefusal::UnknownModel) => (StatusCode::FORBIDDEN, "key-error-policy-known"),
+        K::Policy(PolicyRefusal::NotAllowed) => (StatusCode::FORBIDDEN, "key-error-policy-allow-list"),
+        K::AttestationUntrusted => (StatusCode::FORBIDDEN, "key-error-attestation"),
+        K::PinRequired => (StatusCode::FORBIDDEN, "key-error-pin-required"),
+        K::Failed => (StatusCode::UNAUTHORIZED, "key-error-failed"),
+        K::UnknownKey => (StatusCode::UNAUTHORIZED, "key-error-unknown-key"),
+        K::SuspectedClone => (StatusCode::FORBIDDEN, "key-error-clone"),
     }
 }
 

@@ -62,6 +62,45 @@ pub struct MfaSetupView {
     pub page: Page,
     /// An authenticator app is verified (its green check).
     pub app_done: bool,
+    /// The security keys registered so far (a key's green check).
+    pub keys: Vec<KeyView>,
+    pub error: Option<String>,
+}
+
+/// A registered security key as pages show it.
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub model: Option<String>,
+    pub added: String,
+}
+
+impl KeyView {
+    pub fn of(key: &portcullis_store::security_keys::SecurityKeyRecord) -> KeyView {
+        KeyView {
+            id: key.id.to_string(),
+            name: key.name.clone(),
+            model: key.model.clone(),
+            added: crate::web::routes::format_utc(key.created_at.0),
+        }
+    }
+}
+
+/// The security-key box (`key_box.html`): where its script gets options and posts the key's answer.
+pub struct KeyBox {
+    pub mode: &'static str,
+    pub start_url: &'static str,
+    pub finish_url: &'static str,
+    pub button: String,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_key.html")]
+pub struct KeySetupView {
+    pub page: Page,
+    pub keys: Vec<KeyView>,
+    pub key_box: KeyBox,
+    pub pin_required: bool,
     pub error: Option<String>,
 }
 
@@ -96,6 +135,11 @@ pub struct ChallengeView {
     pub page: Page,
     pub error: Option<String>,
     pub clock_help: bool,
+    /// "app" (the code form) or "key" (the security-key box).
+    pub method: &'static str,
+    pub has_app: bool,
+    pub has_key: bool,
+    pub key_box: KeyBox,
 }
 
 /// The QR page of an app being set up.

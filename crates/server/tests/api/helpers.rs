@@ -197,6 +197,16 @@ impl Browser {
         }
     }
 
+    /// The same browser (same cookies) talking to another node.
+    pub fn same_cookies_at(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_owned(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            accept_language: self.accept_language,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -10,5 +10,6 @@ mod invitation;
 mod login;
 mod mfa;
 mod security;
+mod security_key;
 mod startup;
 mod two_nodes;

@@ -1,4 +1,5 @@
-//! `/static/*`: the stylesheet and the one script, compiled into the binary.
+//! `/static/*`: the stylesheet and the two scripts (`app.js` on every page, `webauthn.js` on the
+//! security-key pages), compiled into the binary.
 
 use axum::Router;
 use axum::http::header;
@@ -12,6 +13,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/static/style.css",
             get(|| async { asset("text/css; charset=utf-8", include_str!("../../../static/style.css")) }),
+        )
+        .route(
+            "/static/webauthn.js",
+            get(|| async {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../../../static/webauthn.js"),
+                )
+            }),
         )
         .route(
             "/static/app.js",
