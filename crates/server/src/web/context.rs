@@ -234,7 +234,10 @@ fn security_headers(headers: &mut HeaderMap, https: bool) {
     );
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
-    set(headers, "referrer-policy", "no-referrer");
+    // `strict-origin`: other sites learn at most our origin, never a path (one-time links carry their
+    // token in the path). Not `no-referrer`: with it browsers send `Origin: null` on every form post,
+    // which the CSRF origin check must refuse.
+    set(headers, "referrer-policy", "strict-origin");
     set(headers, "cross-origin-opener-policy", "same-origin");
     set(headers, "cache-control", "no-store");
     if https {

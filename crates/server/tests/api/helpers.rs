@@ -71,11 +71,33 @@ impl TestApp {
     }
 
     pub async fn start(db: Arc<TestDatabase>, clock: Option<Arc<ManualClock>>, settings: Option<Settings>) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        Self::start_on(listener, address, db, clock, settings).await
+    }
+
+    /// On SQLite, served and reached as `http://localhost:PORT`, which is also its public URL (a real
+    /// browser's WebAuthn checks the origin and relying-party id against it).
+    pub async fn on_localhost(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let db = Arc::new(TestDatabase::sqlite());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let mut settings = test_settings(&db);
+        settings.public_url = address.parse().unwrap();
+        adjust(&mut settings);
+        Self::start_on(listener, address, db, None, Some(settings)).await
+    }
+
+    async fn start_on(
+        listener: tokio::net::TcpListener,
+        address: String,
+        db: Arc<TestDatabase>,
+        clock: Option<Arc<ManualClock>>,
+        settings: Option<Settings>,
+    ) -> TestApp {
         let clock = clock.unwrap_or_else(|| Arc::new(ManualClock::new(UnixTime(1_800_000_000))));
         let settings = settings.unwrap_or_else(|| test_settings(&db));
         let app = portcullis::startup::open_app(&settings, clock.clone()).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = {
             let (app, settings) = (app.clone(), settings.clone());

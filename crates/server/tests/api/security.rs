@@ -98,7 +98,7 @@ async fn pages_carry_strict_security_headers_and_no_inline_script() {
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["referrer-policy"], "strict-origin");
     assert_eq!(headers["cache-control"], "no-store");
     assert!(
         headers.get("strict-transport-security").is_none(),

@@ -1,0 +1,423 @@
+//! Security keys in a real browser: headless Chromium driven through chromedriver (WebDriver, with
+//! fantoccini), using Chromium's virtual authenticator (CTAP2 over USB) in place of a physical key.
+//! The pages, `webauthn.js` and `navigator.credentials` are the real ones.
+//!
+//! Without `chromium` and `chromedriver` these tests print one line and skip (in CI they fail).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use portcullis::settings::KeyPolicySetting;
+use portcullis_core::security_key::Aaguid;
+use portcullis_core::{Amr, PlainToken, TokenKind, UnixTime};
+use portcullis_store::security_keys::KeyModelRecord;
+use portcullis_testkit::have_tool;
+use serde_json::{Value, json};
+
+use crate::helpers::{GOOD_PASSWORD, TestApp};
+
+/// How long to wait for the browser to reach a page before calling the test failed (a guard against
+/// hanging, not a speed check: a healthy run takes well under a second per step).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The AAGUID Chromium's virtual authenticator reports.
+const CHROMIUM_VIRTUAL_AAGUID: &str = "01020304-0506-0708-0102-030405060708";
+
+/// A chromedriver process and a headless Chromium session; both end when this is dropped.
+struct Chrome {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn chromium_binary() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Starts chromedriver and a headless Chromium, or says why not and returns `None`.
+async fn chrome(test: &str) -> Option<Chrome> {
+    if !have_tool(test, "chromedriver", "chromium-driver") {
+        return None;
+    }
+    let Some(binary) = chromium_binary() else {
+        portcullis_testkit::skip(test, "`chromium` is not installed (Debian package chromium)");
+        return None;
+    };
+    let binary = String::from_utf8(Command::new("which").arg(binary).output().unwrap().stdout).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": binary.trim(),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    // chromedriver takes a moment to listen; try for a bounded number of rounds.
+    let mut last = None;
+    for _ in 0..200 {
+        // chromedriver speaks plain HTTP on 127.0.0.1: no TLS connector.
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Chrome {
+                    client,
+                    driver,
+                    _profile: profile,
+                });
+            }
+            Err(err) => last = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("chromedriver did not start: {last:?}");
+}
+
+/// A WebDriver extension command of the Web Authentication spec (§ 11.x "Virtual Authenticators").
+#[derive(Debug)]
+struct WebAuthnCmd {
+    method: http::Method,
+    path: String,
+    body: Option<Value>,
+}
+
+impl WebDriverCompatibleCommand for WebAuthnCmd {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (self.method.clone(), self.body.as_ref().map(|b| b.to_string()))
+    }
+}
+
+impl Chrome {
+    async fn webauthn(&self, method: http::Method, path: &str, body: Option<Value>) -> Value {
+        let cmd = WebAuthnCmd {
+            method,
+            path: path.to_owned(),
+            body,
+        };
+        self.client.issue_cmd(cmd).await.unwrap()
+    }
+
+    /// Plugs in a virtual FIDO2 key (CTAP2, USB, not discoverable); `pin`: it verifies its user.
+    async fn plug_in_key(&self, pin: bool) -> String {
+        let id = self
+            .webauthn(
+                http::Method::POST,
+                "authenticator",
+                Some(json!({
+                    "protocol": "ctap2",
+                    "transport": "usb",
+                    "hasResidentKey": false,
+                    "hasUserVerification": pin,
+                    "isUserConsenting": true,
+                    "isUserVerified": pin,
+                })),
+            )
+            .await;
+        id.as_str().unwrap().to_owned()
+    }
+
+    async fn credentials(&self, authenticator: &str) -> Vec<Value> {
+        let list = self
+            .webauthn(
+                http::Method::GET,
+                &format!("authenticator/{authenticator}/credentials"),
+                None,
+            )
+            .await;
+        list.as_array().unwrap().clone()
+    }
+
+    async fn goto(&self, app: &TestApp, path: &str) {
+        self.client.goto(&format!("{}{path}", app.address)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    /// Waits until the browser shows `path`.
+    async fn wait_for_path(&self, path: &str) {
+        let mut seen = String::new();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            seen = self.path().await;
+            if seen == path {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let source = self.client.source().await.unwrap_or_default();
+        panic!("the browser stayed at {seen}, not {path}: {source}");
+    }
+
+    /// Waits until the element's text contains `text` and returns it.
+    async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut seen = String::new();
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                seen = element.text().await.unwrap_or_default();
+                if seen.contains(text) {
+                    return seen;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{css} says {seen:?}, never {text:?}");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+
+    async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    /// Accepts an invitation through the page: name, password twice.
+    async fn accept_invitation(&self, app: &TestApp, link: &str) {
+        self.goto(app, link).await;
+        self.fill("#display_name", "Key User").await;
+        self.fill("#password", GOOD_PASSWORD).await;
+        self.fill("#confirm", GOOD_PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_path("/mfa/setup").await;
+    }
+
+    async fn log_in(&self, app: &TestApp, email: &str) {
+        self.goto(app, "/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", GOOD_PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_path("/mfa/challenge").await;
+    }
+
+    async fn log_out(&self) {
+        self.click("header form button").await;
+        self.wait_for_path("/login").await;
+    }
+
+    /// The `amr` of the browser's session, as stored.
+    async fn amr(&self, app: &TestApp) -> Vec<Amr> {
+        let cookie = self.client.get_named_cookie("portcullis").await.unwrap();
+        let token = PlainToken::parse(TokenKind::Session, cookie.value()).unwrap();
+        let session = app
+            .app
+            .store
+            .read()
+            .await
+            .unwrap()
+            .find_session(&token.hash())
+            .await
+            .unwrap();
+        session.unwrap().amr
+    }
+}
+
+/// Registers the plugged-in key through the setup pages and returns to the overview.
+async fn enroll(chrome: &Chrome) {
+    chrome.click("a[href='/mfa/setup/key']").await;
+    chrome.wait_for_path("/mfa/setup/key").await;
+    chrome.click("button[data-start]").await;
+    chrome.wait_for_path("/mfa/setup").await;
+}
+
+async fn a_new_user_enrolls_a_key_and_logs_in_with_it(pin: bool) {
+    let test = "browser::a_new_user_enrolls_a_key_and_logs_in_with_it";
+    let Some(chrome) = chrome(test).await else { return };
+    let app = TestApp::on_localhost(|_| {}).await;
+    let link = app.invite("key@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    let key = chrome.plug_in_key(pin).await;
+    // The metadata knows Chromium's virtual key, as a loaded FIDO metadata blob knows real ones.
+    let mut tx = app.app.store.begin().await.unwrap();
+    tx.replace_key_models(&[KeyModelRecord {
+        aaguid: Aaguid::parse(CHROMIUM_VIRTUAL_AAGUID).unwrap(),
+        name: "Chromium virtual authenticator".into(),
+        attestation_roots: Vec::new(),
+        loaded_at: UnixTime(1),
+    }])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    enroll(&chrome).await;
+    let page = chrome.source().await;
+    assert!(page.contains("class=\"check\""), "the key has its green check: {page}");
+    assert!(
+        page.contains("<li>Chromium virtual authenticator</li>"),
+        "named after its model, from the AAGUID the browser passed on (attestation \"direct\"): {page}"
+    );
+
+    // The same key a second time: the browser refuses (excludeCredentials) and the page says why.
+    chrome.goto(&app, "/mfa/setup/key").await;
+    chrome.click("button[data-start]").await;
+    let said = chrome.wait_for_text("[data-status]", "already registered").await;
+    assert!(said.contains("Use another key"));
+    assert_eq!(chrome.credentials(&key).await.len(), 1);
+
+    chrome.goto(&app, "/mfa/setup").await;
+    chrome.click("form[action='/mfa/setup/finish'] button").await;
+    chrome.wait_for_path("/").await;
+    let mut expected = vec![Amr::Pwd, Amr::Hwk];
+    if pin {
+        expected.push(Amr::Pin);
+    }
+    assert_eq!(chrome.amr(&app).await, expected);
+
+    chrome.log_out().await;
+    chrome.log_in(&app, "key@example.com").await;
+    chrome.click("button[data-start]").await;
+    chrome.wait_for_path("/").await;
+    assert_eq!(chrome.amr(&app).await, expected);
+    assert!(chrome.source().await.contains("Key User"));
+    let kinds = app.audit_kinds(3).await;
+    assert!(kinds.iter().any(|k| k == "login_mfa_ok"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_new_user_enrolls_a_key_with_a_pin_and_logs_in_with_it() {
+    a_new_user_enrolls_a_key_and_logs_in_with_it(true).await;
+}
+
+#[tokio::test]
+async fn a_new_user_enrolls_a_key_without_a_pin_and_logs_in_with_it() {
+    a_new_user_enrolls_a_key_and_logs_in_with_it(false).await;
+}
+
+#[tokio::test]
+async fn a_key_outside_the_allow_list_is_refused_with_a_message_naming_the_policy() {
+    let Some(chrome) = chrome("browser::a_key_outside_the_allow_list_is_refused").await else {
+        return;
+    };
+    let app = TestApp::on_localhost(|s| {
+        s.security_key_policy = KeyPolicySetting::AllowList;
+        s.security_key_allow_list = vec!["2fc0579f-8113-47ea-b116-bb5a8db9202a".into()];
+    })
+    .await;
+    let link = app.invite("key@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    chrome.plug_in_key(true).await;
+    chrome.click("a[href='/mfa/setup/key']").await;
+    chrome.wait_for_path("/mfa/setup/key").await;
+    chrome.click("button[data-start]").await;
+    let message = chrome.wait_for_text("[role=alert]", "allow-list").await;
+    assert!(message.contains("not accepted"), "{message}");
+    assert_eq!(chrome.path().await, "/mfa/setup/key");
+    assert_eq!(app.audit_kinds(1).await, ["security_key_refused_by_policy"]);
+    // Nothing was stored: the overview has no check and no Finish.
+    chrome.goto(&app, "/mfa/setup").await;
+    assert!(!chrome.source().await.contains("/mfa/setup/finish"));
+}
+
+#[tokio::test]
+async fn a_login_whose_signature_counter_went_back_is_refused() {
+    let Some(chrome) = chrome("browser::a_login_whose_signature_counter_went_back_is_refused").await else {
+        return;
+    };
+    let app = TestApp::on_localhost(|_| {}).await;
+    let link = app.invite("key@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    let key = chrome.plug_in_key(true).await;
+    enroll(&chrome).await;
+    chrome.click("form[action='/mfa/setup/finish'] button").await;
+    chrome.wait_for_path("/").await;
+    chrome.log_out().await;
+    chrome.log_in(&app, "key@example.com").await;
+    chrome.click("button[data-start]").await;
+    chrome.wait_for_path("/").await;
+    chrome.log_out().await;
+
+    // Put the credential back with its counter at zero, as a copy of the key made earlier would be.
+    let credentials = chrome.credentials(&key).await;
+    assert_eq!(credentials.len(), 1);
+    let mut credential = credentials[0].clone();
+    assert!(credential["signCount"].as_u64().unwrap() >= 1);
+    let id = credential["credentialId"].as_str().unwrap().to_owned();
+    chrome
+        .webauthn(
+            http::Method::DELETE,
+            &format!("authenticator/{key}/credentials/{id}"),
+            None,
+        )
+        .await;
+    credential["signCount"] = json!(0);
+    chrome
+        .webauthn(
+            http::Method::POST,
+            &format!("authenticator/{key}/credential"),
+            Some(credential),
+        )
+        .await;
+
+    chrome.log_in(&app, "key@example.com").await;
+    chrome.click("button[data-start]").await;
+    let message = chrome.wait_for_text("[role=alert]", "may have been copied").await;
+    assert!(message.contains("administrator"));
+    assert_eq!(chrome.path().await, "/mfa/challenge/key");
+    assert!(
+        app.audit_kinds(3)
+            .await
+            .iter()
+            .any(|k| k == "security_key_clone_suspected")
+    );
+}
