@@ -57,6 +57,20 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Security-key models from the FIDO Metadata Service.
+    #[command(subcommand)]
+    Mds(MdsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MdsCommand {
+    /// Import a FIDO MDS3 blob (the JWT from https://mds3.fidoalliance.org/): every certified key model
+    /// gets its name and attestation roots. The blob's signature must chain to the FIDO Alliance's
+    /// root; a new blob replaces the previous one.
+    Load {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -233,6 +247,19 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 (Some(_), _) => "employee",
             };
             out.invitation(&app, &invitation, what);
+            Ok(())
+        }
+        Command::Mds(MdsCommand::Load { file }) => {
+            let blob = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let models = crate::app::security_key::models_from_mds_blob(&blob, app.now())?;
+            let (total, with_roots) = app.load_key_models(models, &operator).await?;
+            out.line(
+                &format!(
+                    "Loaded {total} security-key models ({with_roots} with attestation roots) from {}.",
+                    file.display()
+                ),
+                json!({ "models": total, "with_attestation_roots": with_roots }),
+            );
             Ok(())
         }
         Command::User(UserCommand::Unlock { email }) => {

@@ -68,6 +68,8 @@ pub enum AppError {
     AccountDisabled,
     #[error("storage failed")]
     Store(#[source] StoreError),
+    #[error(transparent)]
+    Mds(#[from] super::security_key::MdsError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -628,6 +628,67 @@ impl App {
     }
 }
 
+/// Why a metadata blob was not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum MdsError {
+    #[error(
+        "this is not a FIDO metadata (MDS3) blob signed by the FIDO Alliance ({0}); download it again from https://mds3.fidoalliance.org/"
+    )]
+    NotTrusted(String),
+    #[error("the metadata blob names no FIDO2 key models")]
+    Empty,
+}
+
+/// The FIDO2 key models of an MDS3 blob, after fido-mds has checked the blob's signature chain up
+/// to the FIDO Alliance's root (GlobalSign) certificates it ships.
+pub fn models_from_mds_blob(
+    blob: &str,
+    now: UnixTime,
+) -> Result<Vec<portcullis_store::security_keys::KeyModelRecord>, MdsError> {
+    use std::str::FromStr;
+    let mds = fido_mds::FidoMds::from_str(blob.trim()).map_err(|e| MdsError::NotTrusted(format!("{e:?}")))?;
+    let models: Vec<_> = mds
+        .fido2
+        .iter()
+        .map(|device| portcullis_store::security_keys::KeyModelRecord {
+            aaguid: Aaguid::from_bytes(*device.aaguid.as_bytes()),
+            name: device.description.clone(),
+            attestation_roots: device
+                .attestation_root_certificates
+                .iter()
+                .map(|der| data_encoding::BASE64.encode(der))
+                .collect(),
+            loaded_at: now,
+        })
+        .collect();
+    if models.is_empty() {
+        return Err(MdsError::Empty);
+    }
+    Ok(models)
+}
+
+impl App {
+    /// Replaces the loaded key models (from `portcullis mds load`); returns (models, with roots).
+    pub async fn load_key_models(
+        &self,
+        mut models: Vec<portcullis_store::security_keys::KeyModelRecord>,
+        client: &Client,
+    ) -> Result<(usize, usize), AppError> {
+        // One row per AAGUID (a blob may list a model twice); the first entry wins.
+        let mut seen = std::collections::HashSet::new();
+        models.retain(|m| seen.insert(m.aaguid));
+        let with_roots = models.iter().filter(|m| !m.attestation_roots.is_empty()).count();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.replace_key_models(&models).await?;
+        let detail = json!({ "models": models.len(), "with_attestation_roots": with_roots });
+        tx.append_audit(&event(now, "key_metadata_loaded", None, None, None, client, detail))
+            .await?;
+        tx.commit().await?;
+        Ok((models.len(), with_roots))
+    }
+}
+
 /// Whether the key's attestation certificate chains to one of its model's roots.
 fn attestation_chains_to(credential: &Credential, aaguid: Aaguid, roots: &[String]) -> bool {
     let mut builder = webauthn_attestation_ca::AttestationCaListBuilder::new();

@@ -74,6 +74,7 @@ impl WebError {
             A::NoMfaMethod => (StatusCode::CONFLICT, "error-no-mfa-method"),
             A::WrongStage => (StatusCode::CONFLICT, "error-wrong-stage"),
             A::Key(refusal) => key_status(*refusal),
+            A::Mds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request"),
             A::KeyUnknown => (StatusCode::NOT_FOUND, "key-error-unknown-key"),
             A::KeyName(_) => (StatusCode::UNPROCESSABLE_ENTITY, "key-name-invalid"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),

@@ -208,3 +208,47 @@ fn configuration_errors_name_the_setting() {
     assert!(migrated.status.success());
     assert!(String::from_utf8_lossy(&migrated.stdout).contains("up to date"));
 }
+
+#[test]
+fn a_metadata_blob_not_signed_by_the_fido_alliance_is_refused_and_changes_nothing() {
+    use data_encoding::{BASE64, BASE64URL_NOPAD};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(path.join("junk.jwt"), "not a blob").unwrap();
+    let output = portcullis(path, &["mds", "load", "junk.jwt"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("not a FIDO metadata (MDS3) blob"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Shaped like the real thing (a JWS with an x5c chain and entries), but signed by someone else.
+    let ca = crate::security_key::SoftKey::new(false).ca_der;
+    let header = serde_json::json!({ "alg": "ES256", "typ": "JWT", "x5c": [BASE64.encode(&ca)] });
+    let payload = serde_json::json!({
+        "legalHeader": "", "no": 1, "nextUpdate": "2099-01-01",
+        "entries": [{ "aaguid": "0fb9bcbc-a0d4-4042-bbb0-559bc1631e28",
+                      "metadataStatement": { "description": "Trust me" } }],
+    });
+    let forged = format!(
+        "{}.{}.{}",
+        BASE64URL_NOPAD.encode(header.to_string().as_bytes()),
+        BASE64URL_NOPAD.encode(payload.to_string().as_bytes()),
+        BASE64URL_NOPAD.encode(&[7u8; 64]),
+    );
+    std::fs::write(path.join("forged.jwt"), forged).unwrap();
+    let output = portcullis(path, &["mds", "load", "forged.jwt"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("signed by the FIDO Alliance"),
+        "{}",
+        stderr(&output)
+    );
+    let output = portcullis(path, &["mds", "load", "missing.jwt"]);
+    assert!(
+        stderr(&output).contains("cannot read missing.jwt"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use portcullis::app::{App, Clock};
+use portcullis::app::{App, Client, Clock};
 use portcullis::settings::{KeyPolicySetting, Settings};
 use portcullis_core::security_key::{Aaguid, UserVerification};
 use portcullis_core::totp::{TotpSecret, step_of};
@@ -627,18 +627,24 @@ async fn policies_refuse_keys_with_a_message_that_names_them() {
         attestation_roots: vec![data_encoding::BASE64.encode(ca_der)],
         loaded_at: UnixTime(1),
     };
-    let mut tx = app.app.store.begin().await.unwrap();
-    tx.replace_key_models(&[model(&SoftKey::new(false).ca_der)])
+    let loaded = app
+        .app
+        .load_key_models(
+            vec![model(&SoftKey::new(false).ca_der), model(b"twice")],
+            &Client::default(),
+        )
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    assert_eq!(loaded, (1, 1), "one model per AAGUID");
+    assert_eq!(app.audit_kinds(1).await, ["key_metadata_loaded"]);
     // A key claiming that model whose attestation does not chain to its root: refused.
     let (status, _, html) = enroll(&browser, &mut key).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(alert(&html).unwrap().contains("could not prove"), "{html}");
-    let mut tx = app.app.store.begin().await.unwrap();
-    tx.replace_key_models(&[model(&key.ca_der)]).await.unwrap();
-    tx.commit().await.unwrap();
+    app.app
+        .load_key_models(vec![model(&key.ca_der)], &Client::default())
+        .await
+        .unwrap();
     let (status, _, _) = enroll(&browser, &mut key).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = browser.get_text("/mfa/setup").await;
