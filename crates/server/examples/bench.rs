@@ -14,12 +14,23 @@
 //!   takes users i, i+C, …; each user's three sessions send the codes of steps T-1, T, T+1 in that order
 //!   (a step is accepted once per user, in increasing order). Phase 2 starts right after a step boundary
 //!   so that T-1 stays in the server's window.
+//! - `keys --url URL --origin ORIGIN --invites FILE --password P --concurrency C`: the security-key step
+//!   of a login (see `bench/keys.sh`), with a software FIDO2 key per user (webauthn-authenticator-rs)
+//!   answering as for the browser origin ORIGIN. Phase 1 (not measured): each user accepts, registers
+//!   a key, finishes, logs out and passes the password step three times. Phase 2 (measured): each of
+//!   the three sessions asks for a challenge (`POST /mfa/challenge/key/start`), the key signs it, and
+//!   the answer is posted (`POST /mfa/challenge/key`). Latency is that of the two requests; the key's
+//!   signing (client side) is left out of it.
 
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use portcullis_core::UnixTime;
 use portcullis_core::totp::{TotpSecret, step_of};
+use url::Url;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softtoken::SoftToken;
+use webauthn_rs_core::proto::{CreationChallengeResponse, RequestChallengeResponse};
 
 fn arg(args: &[String], name: &str) -> String {
     args.iter()
@@ -62,7 +73,17 @@ async fn main() {
             )
             .await
         }
-        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp …"),
+        Some("keys") => {
+            keys(
+                &arg(&args, "--url"),
+                &arg(&args, "--origin"),
+                &arg(&args, "--invites"),
+                &arg(&args, "--password"),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp|keys …"),
     }
 }
 
@@ -457,6 +478,175 @@ async fn totp(url: &str, invites: &str, password: &str, concurrency: usize) {
     );
     for (error, count) in &errors {
         println!("totp_error {error}: {count}");
+    }
+}
+
+/// A user of the keys scenario: a software key, a CSRF token and three sessions at `/mfa/challenge`.
+struct KeyUser {
+    key: SoftToken,
+    token: String,
+    sessions: Vec<String>,
+}
+
+/// POSTs a ceremony start; returns the JSON answer.
+async fn ceremony(client: &reqwest::Client, url: &str, token: &str, session: &str) -> serde_json::Value {
+    let response = post(client, url, token, Some(session), &[]).await.unwrap();
+    assert_eq!(response.status(), 200, "starting a key ceremony failed");
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+/// Phase 1 of the keys scenario for one invitation.
+async fn key_user(
+    client: &reqwest::Client,
+    url: &str,
+    origin: &Url,
+    email: &str,
+    link: &str,
+    password: &str,
+) -> KeyUser {
+    let (token, session) = accept_session(client, link, password).await;
+    let (mut key, _) = SoftToken::new(false).unwrap();
+    let start = ceremony(client, &format!("{url}/mfa/setup/key/start"), &token, &session).await;
+    let options: CreationChallengeResponse = serde_json::from_value(start["options"].clone()).unwrap();
+    let answer = serde_json::to_string(&key.do_registration(origin.clone(), options).unwrap()).unwrap();
+    let ceremony_id = start["ceremony"].as_str().unwrap();
+    let response = post(
+        client,
+        &format!("{url}/mfa/setup/key"),
+        &token,
+        Some(&session),
+        &[("ceremony", ceremony_id), ("credential", &answer)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        location(&response),
+        "/mfa/setup",
+        "registering the key failed: {}",
+        response.status()
+    );
+    let response = post(client, &format!("{url}/mfa/setup/finish"), &token, Some(&session), &[])
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/", "finishing the setup failed");
+    let session = set_cookie(&response, "portcullis");
+    post(client, &format!("{url}/logout"), &token, Some(&session), &[])
+        .await
+        .unwrap();
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        sessions.push(password_login(client, url, &token, email, password).await.0);
+    }
+    KeyUser { key, token, sessions }
+}
+
+async fn keys(url: &str, origin: &str, invites: &str, password: &str, concurrency: usize) {
+    let origin = Url::parse(origin).unwrap();
+    let invites: Vec<(String, String)> = std::fs::read_to_string(invites)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let invite: serde_json::Value = serde_json::from_str(line).unwrap();
+            let link = invite["link"]
+                .as_str()
+                .unwrap()
+                .replace(origin.as_str().trim_end_matches('/'), url);
+            (invite["email"].as_str().unwrap().to_owned(), link)
+        })
+        .collect();
+    let setup_started = Instant::now();
+    let setups: Vec<_> = (0..concurrency)
+        .map(|i| {
+            let (url, origin, password) = (url.to_owned(), origin.clone(), password.to_owned());
+            let mine: Vec<(String, String)> = invites.iter().skip(i).step_by(concurrency).cloned().collect();
+            tokio::spawn(async move {
+                let client = client();
+                let mut users = Vec::new();
+                for (email, link) in &mine {
+                    users.push(key_user(&client, &url, &origin, email, link, &password).await);
+                }
+                (client, users)
+            })
+        })
+        .collect();
+    let mut shares = Vec::new();
+    for setup in setups {
+        shares.push(setup.await.unwrap());
+    }
+    println!(
+        "keys_setup users {} sessions {} setup_seconds {:.1}",
+        invites.len(),
+        invites.len() * 3,
+        setup_started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let workers: Vec<_> = shares
+        .into_iter()
+        .map(|(client, mut users)| {
+            let (url, origin) = (url.to_owned(), origin.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = Vec::new();
+                for user in &mut users {
+                    for session in user.sessions.clone() {
+                        let sent = Instant::now();
+                        let start = ceremony(
+                            &client,
+                            &format!("{url}/mfa/challenge/key/start"),
+                            &user.token,
+                            &session,
+                        )
+                        .await;
+                        let asked = sent.elapsed();
+                        let options: RequestChallengeResponse =
+                            serde_json::from_value(start["options"].clone()).unwrap();
+                        let answer = user.key.do_authentication(origin.clone(), options).unwrap();
+                        let answer = serde_json::to_string(&answer).unwrap();
+                        let sent = Instant::now();
+                        let response = post(
+                            &client,
+                            &format!("{url}/mfa/challenge/key"),
+                            &user.token,
+                            Some(&session),
+                            &[
+                                ("ceremony", start["ceremony"].as_str().unwrap()),
+                                ("credential", &answer),
+                            ],
+                        )
+                        .await;
+                        match response {
+                            Ok(r) if r.status() == 303 && location(&r) == "/" => latencies.push(asked + sent.elapsed()),
+                            Ok(r) => errors.push(r.status().as_u16().to_string()),
+                            Err(e) => errors.push(e.to_string()),
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = std::collections::BTreeMap::new();
+    for worker in workers {
+        let (latencies, e) = worker.await.unwrap();
+        all.extend(latencies);
+        for error in e {
+            *errors.entry(error).or_insert(0u64) += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    println!(
+        "key_steps {} errors {} key_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
+        all.len(),
+        errors.values().sum::<u64>(),
+        all.len() as f64 / elapsed,
+        percentile_ms(&all, 0.50),
+        percentile_ms(&all, 0.99)
+    );
+    for (error, count) in &errors {
+        println!("key_error {error}: {count}");
     }
 }
 

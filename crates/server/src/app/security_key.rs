@@ -27,9 +27,9 @@ use webauthn_rs_core::WebauthnCore;
 use webauthn_rs_core::error::WebauthnError;
 use webauthn_rs_core::internals::AuthenticatorData;
 use webauthn_rs_core::proto::{
-    AttestationConveyancePreference, AuthenticationState, AuthenticatorAttachment, COSEAlgorithm, Credential,
-    PublicKeyCredential, PublicKeyCredentialHints, RegisterPublicKeyCredential, Registration, RegistrationState,
-    UserVerificationPolicy,
+    AttestationConveyancePreference, AuthenticationResult, AuthenticationState, AuthenticatorAttachment, COSEAlgorithm,
+    CreationChallengeResponse, Credential, PublicKeyCredential, PublicKeyCredentialHints, RegisterPublicKeyCredential,
+    Registration, RegistrationState, RequestChallengeResponse, UserVerificationPolicy,
 };
 
 use super::login::{CurrentSession, rotate_session};
@@ -140,6 +140,71 @@ impl KeyService {
     pub fn policy(&self) -> &KeyPolicy {
         &self.policy
     }
+
+    /// The options for `navigator.credentials.create()` and the state to keep until the answer.
+    pub fn registration_options(
+        &self,
+        user_handle: &[u8],
+        name: &str,
+        display_name: &str,
+        exclude: Vec<Vec<u8>>,
+    ) -> Result<(CreationChallengeResponse, RegistrationState), AppError> {
+        let builder = self
+            .core
+            .new_challenge_register_builder(user_handle, name, display_name)
+            .map_err(|e| AppError::Internal(format!("WebAuthn options: {e}")))?
+            .attestation(AttestationConveyancePreference::Direct)
+            .user_verification_policy(self.uv_policy())
+            .credential_algorithms(vec![COSEAlgorithm::ES256, COSEAlgorithm::RS256])
+            .require_resident_key(false)
+            .authenticator_attachment(Some(AuthenticatorAttachment::CrossPlatform))
+            .reject_synchronised_authenticators(false)
+            .exclude_credentials(Some(exclude))
+            .hints(Some(vec![PublicKeyCredentialHints::SecurityKey]));
+        self.core
+            .generate_challenge_register(builder)
+            .map_err(|e| AppError::Internal(format!("WebAuthn challenge: {e}")))
+    }
+
+    /// Verifies a registration answer: challenge, origin, relying party, flags, attestation signature.
+    pub fn register(
+        &self,
+        response: &RegisterPublicKeyCredential,
+        state: &RegistrationState,
+    ) -> Result<Credential, WebauthnError> {
+        self.core.register_credential(response, state, None)
+    }
+
+    /// The options for `navigator.credentials.get()` for these keys, and the state to keep.
+    pub fn assertion_options(
+        &self,
+        credentials: Vec<Credential>,
+    ) -> Result<(RequestChallengeResponse, AuthenticationState), AppError> {
+        let builder = self
+            .core
+            .new_challenge_authenticate_builder(credentials, Some(self.uv_policy()))
+            .map_err(|e| AppError::Internal(format!("WebAuthn options: {e}")))?
+            .hints(Some(vec![PublicKeyCredentialHints::SecurityKey]));
+        let (options, mut state) = self
+            .core
+            .generate_challenge_authenticate(builder)
+            .map_err(|e| AppError::Internal(format!("WebAuthn challenge: {e}")))?;
+        // The keys are read again when the answer comes (their counters may have moved meanwhile);
+        // the state only needs the challenge and the policy.
+        state.set_allowed_credentials(Vec::new());
+        Ok((options, state))
+    }
+
+    /// Verifies a login answer against the stored key: challenge, origin, relying party, user
+    /// presence (and verification per policy), signature, and a counter that grew.
+    pub fn check_assertion(
+        &self,
+        response: &PublicKeyCredential,
+        state: &AuthenticationState,
+        credential: &Credential,
+    ) -> Result<AuthenticationResult, WebauthnError> {
+        self.core.authenticate_single_credential(response, state, credential)
+    }
 }
 
 fn ceremony_state<T: serde::Serialize>(state: &T) -> Result<String, AppError> {
@@ -243,23 +308,9 @@ impl App {
             .as_ref()
             .map(|n| n.to_string())
             .unwrap_or_else(|| email.clone());
-        let keys = &self.keys;
-        let builder = keys
-            .core
-            .new_challenge_register_builder(user.id.to_string().as_bytes(), &email, &display)
-            .map_err(|e| AppError::Internal(format!("WebAuthn options: {e}")))?
-            .attestation(AttestationConveyancePreference::Direct)
-            .user_verification_policy(keys.uv_policy())
-            .credential_algorithms(vec![COSEAlgorithm::ES256, COSEAlgorithm::RS256])
-            .require_resident_key(false)
-            .authenticator_attachment(Some(AuthenticatorAttachment::CrossPlatform))
-            .reject_synchronised_authenticators(false)
-            .exclude_credentials(Some(exclude))
-            .hints(Some(vec![PublicKeyCredentialHints::SecurityKey]));
-        let (options, state) = keys
-            .core
-            .generate_challenge_register(builder)
-            .map_err(|e| AppError::Internal(format!("WebAuthn challenge: {e}")))?;
+        let (options, state) =
+            self.keys
+                .registration_options(user.id.to_string().as_bytes(), &email, &display, exclude)?;
         let ceremony = self
             .store_ceremony(
                 &mut tx,
@@ -410,7 +461,7 @@ impl App {
         if tx.security_key_by_credential_id(&credential_id).await?.is_some() {
             return Ok(Err((KeyRefusal::AlreadyRegistered, None)));
         }
-        let credential: Credential = match self.keys.core.register_credential(response, &state, None) {
+        let credential: Credential = match self.keys.register(response, &state) {
             Ok(credential) => credential,
             Err(WebauthnError::UserNotVerified) => return Ok(Err((KeyRefusal::PinRequired, None))),
             Err(err) => {
@@ -498,19 +549,7 @@ impl App {
         if credentials.is_empty() {
             return Err(refused(KeyRefusal::UnknownKey));
         }
-        let keys = &self.keys;
-        let builder = keys
-            .core
-            .new_challenge_authenticate_builder(credentials, Some(keys.uv_policy()))
-            .map_err(|e| AppError::Internal(format!("WebAuthn options: {e}")))?
-            .hints(Some(vec![PublicKeyCredentialHints::SecurityKey]));
-        let (options, mut state) = keys
-            .core
-            .generate_challenge_authenticate(builder)
-            .map_err(|e| AppError::Internal(format!("WebAuthn challenge: {e}")))?;
-        // The keys are read again when the answer comes (their counters may have moved meanwhile);
-        // the state only needs the challenge and the policy.
-        state.set_allowed_credentials(Vec::new());
+        let (options, state) = self.keys.assertion_options(credentials)?;
         let id = self
             .store_ceremony(&mut tx, session, CeremonyPurpose::Login, ceremony_state(&state)?, now)
             .await?;
@@ -551,11 +590,7 @@ impl App {
                     Some(key) if key.user_id == user => {
                         let mut credential: Credential = serde_json::from_str(&key.credential)
                             .map_err(|e| AppError::Internal(format!("stored security key: {e}")))?;
-                        match self
-                            .keys
-                            .core
-                            .authenticate_single_credential(&response, &state, &credential)
-                        {
+                        match self.keys.check_assertion(&response, &state, &credential) {
                             Ok(result) => {
                                 credential.counter = result.counter();
                                 credential.backup_state = result.backup_state();
