@@ -538,13 +538,15 @@ async fn login_answers_are_checked_against_the_challenge_the_key_and_the_origin(
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(alert(&html).unwrap().contains("could not be verified"));
-    // The answer to one challenge does not answer the next.
+    // The answer to one challenge does not answer the next (after the throttle's wait: failures count).
+    app.clock.advance(15 * 60);
     let (_, first) = start(&anna, "/mfa/challenge/key/start").await;
     let old = key.sign(&first);
     let (_, second) = start(&anna, "/mfa/challenge/key/start").await;
     let (status, _, _) = finish(&anna, "/mfa/challenge/key", second["ceremony"].as_str().unwrap(), &old).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Expired.
+    app.clock.advance(15 * 60);
     let (_, options) = start(&anna, "/mfa/challenge/key/start").await;
     let answer = key.sign(&options);
     app.clock.advance(301);
@@ -557,6 +559,7 @@ async fn login_answers_are_checked_against_the_challenge_the_key_and_the_origin(
     .await;
     assert_eq!(status, StatusCode::GONE);
     // Still at the challenge, and the real key still works.
+    app.clock.advance(15 * 60);
     let (status, to, _) = key_login(&anna, &mut key).await;
     assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/"));
     assert!(app.audit_kinds(10).await.iter().any(|k| k == "login_failed"));
@@ -745,4 +748,58 @@ async fn the_key_pages_speak_dutch() {
     let (_, html) = browser.get_text("/mfa/challenge").await;
     assert!(html.contains("Beveiligingssleutel gebruiken"), "{html}");
     assert!(html.contains("data-msg-cancelled=\"De stap met de beveiligingssleutel is afgebroken"));
+}
+
+#[tokio::test]
+async fn forged_key_answers_are_throttled_like_wrong_codes() {
+    let app = TestApp::sqlite().await;
+    let mut key = SoftKey::new(false);
+    let mut stranger = SoftKey::new(false);
+    let _bob = user_with_key(&app, "bob@example.com", &mut stranger).await;
+    let browser = user_with_key(&app, "anna@example.com", &mut key).await;
+    browser.login("anna@example.com", GOOD_PASSWORD).await;
+    let bob = app.browser();
+    bob.login("bob@example.com", GOOD_PASSWORD).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        // A registered key, but not Anna's, answers Anna's challenge.
+        let (status, options) = start(&browser, "/mfa/challenge/key/start").await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, mut theirs) = start(&bob, "/mfa/challenge/key/start").await;
+        theirs["options"]["publicKey"]["challenge"] = options["options"]["publicKey"]["challenge"].clone();
+        let answer = stranger.sign(&theirs);
+        let response = browser
+            .post(
+                "/mfa/challenge/key",
+                &[
+                    ("ceremony", options["ceremony"].as_str().unwrap()),
+                    ("credential", &answer),
+                ],
+            )
+            .await;
+        let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(response.headers().contains_key("retry-after"));
+            let html = response.text().await.unwrap();
+            assert!(alert(&html).unwrap().contains("Too many"), "{html}");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "3 free failures, then a wait"
+    );
+    assert!(app.audit_kinds(3).await.iter().any(|k| k == "login_throttled"));
+    // The wait ends by itself; a success gives the attempts back.
+    app.clock.advance(60);
+    let (status, to, _) = key_login(&browser, &mut key).await;
+    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/"));
 }

@@ -260,24 +260,28 @@ async fn view_challenge_post(
             let status = WebError::status_of(&err).0;
             let error = Some(form_message(&ctx.tr, &err, state.app.now()));
             let view = challenge_view(&state, &ctx, session, Some(MfaKind::App), error, is_clock_off(&err)).await?;
-            let mut response = render(status, &view);
-            let retry_at = match err {
-                AppError::Throttled { retry_at }
-                | AppError::CodeRefused {
-                    retry_at: Some(retry_at),
-                    ..
-                } => Some(retry_at),
-                _ => None,
-            };
-            if let Some(retry_at) = retry_at {
-                let wait = state.app.now().secs_until(retry_at).max(1);
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            }
-            Ok(response)
+            Ok(with_retry_after(render(status, &view), &err, &state))
         }
     }
+}
+
+/// Adds `Retry-After` when the error says how long to wait.
+fn with_retry_after(mut response: Response, err: &AppError, state: &AppState) -> Response {
+    let retry_at = match err {
+        AppError::Throttled { retry_at }
+        | AppError::CodeRefused {
+            retry_at: Some(retry_at),
+            ..
+        } => Some(*retry_at),
+        _ => None,
+    };
+    if let Some(retry_at) = retry_at {
+        let wait = state.app.now().secs_until(retry_at).max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    }
+    response
 }
 
 fn is_clock_off(err: &AppError) -> bool {
@@ -452,7 +456,7 @@ async fn view_challenge_key_post(
             let status = WebError::status_of(&err).0;
             let error = Some(form_message(&ctx.tr, &err, state.app.now()));
             let view = challenge_view(&state, &ctx, session, Some(MfaKind::Key), error, false).await?;
-            Ok(render(status, &view))
+            Ok(with_retry_after(render(status, &view), &err, &state))
         }
     }
 }
