@@ -4,6 +4,7 @@
 //!
 //! Without `chromium` and `chromedriver` these tests print one line and skip (in CI they fail).
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -25,7 +26,9 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// The AAGUID Chromium's virtual authenticator reports.
 const CHROMIUM_VIRTUAL_AAGUID: &str = "01020304-0506-0708-0102-030405060708";
 
-/// A chromedriver process and a headless Chromium session; both end when this is dropped.
+/// A chromedriver process and a headless Chromium session. [`Chrome::quit`] ends the session (and with
+/// it the browser); if a test fails first, dropping this kills chromedriver's whole process group, so
+/// no Chromium outlives its test.
 struct Chrome {
     client: Client,
     driver: Child,
@@ -34,7 +37,9 @@ struct Chrome {
 
 impl Drop for Chrome {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // chromedriver leads its own process group (see `chrome`); Chromium and its helpers are in it.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
     }
 }
@@ -69,6 +74,7 @@ async fn chrome(test: &str) -> Option<Chrome> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .unwrap();
     let profile = tempfile::tempdir().unwrap();
@@ -131,6 +137,11 @@ impl WebDriverCompatibleCommand for WebAuthnCmd {
 }
 
 impl Chrome {
+    /// Ends the browser session (Chromium exits), then chromedriver.
+    async fn quit(self) {
+        let _ = self.client.clone().close().await;
+    }
+
     async fn webauthn(&self, method: http::Method, path: &str, body: Option<Value>) -> Value {
         let cmd = WebAuthnCmd {
             method,
@@ -332,6 +343,7 @@ async fn a_new_user_enrolls_a_key_and_logs_in_with_it(pin: bool) {
     assert!(chrome.source().await.contains("Key User"));
     let kinds = app.audit_kinds(3).await;
     assert!(kinds.iter().any(|k| k == "login_mfa_ok"), "{kinds:?}");
+    chrome.quit().await;
 }
 
 #[tokio::test]
@@ -367,6 +379,7 @@ async fn a_key_outside_the_allow_list_is_refused_with_a_message_naming_the_polic
     // Nothing was stored: the overview has no check and no Finish.
     chrome.goto(&app, "/mfa/setup").await;
     assert!(!chrome.source().await.contains("/mfa/setup/finish"));
+    chrome.quit().await;
 }
 
 #[tokio::test]
@@ -420,4 +433,5 @@ async fn a_login_whose_signature_counter_went_back_is_refused() {
             .iter()
             .any(|k| k == "security_key_clone_suspected")
     );
+    chrome.quit().await;
 }
