@@ -168,6 +168,7 @@ key-name-invalid = Give the key a name of 1 to 64 characters.
 key-msg-waiting = Follow your browser's instructions: insert the key, enter its PIN if asked, and touch it.
 key-msg-checking = Checking the key…
 key-msg-cancelled = The security key step was cancelled. Choose the button to try again.
+key-msg-cancelled-pin = The security key step ended without an answer: it was cancelled, or the key has no PIN (this service requires one; your browser offers to set it). Choose the button to try again.
 key-msg-timeout = The key was not touched in time. Choose the button to try again.
 key-msg-unsupported = This browser cannot use security keys. Use a current version of Chrome, Edge, Firefox or Safari, or set up the authenticator app instead.
 key-msg-security = The browser refused to use the key for this address. Open the login page at its usual address and try again.

@@ -168,6 +168,7 @@ key-name-invalid = Geef de sleutel een naam van 1 tot 64 tekens.
 key-msg-waiting = Volg de aanwijzingen van uw browser: steek de sleutel erin, voer zo nodig de pincode in en raak de sleutel aan.
 key-msg-checking = De sleutel wordt gecontroleerd…
 key-msg-cancelled = De stap met de beveiligingssleutel is afgebroken. Klik op de knop om het opnieuw te proberen.
+key-msg-cancelled-pin = De stap met de beveiligingssleutel is zonder antwoord geëindigd: hij is afgebroken, of de sleutel heeft geen pincode (deze dienst vereist er een; uw browser biedt aan die in te stellen). Klik op de knop om het opnieuw te proberen.
 key-msg-timeout = De sleutel is niet op tijd aangeraakt. Klik op de knop om het opnieuw te proberen.
 key-msg-unsupported = Deze browser kan geen beveiligingssleutels gebruiken. Gebruik een recente versie van Chrome, Edge, Firefox of Safari, of stel de authenticator-app in.
 key-msg-security = De browser weigerde de sleutel voor dit adres. Open de inlogpagina op het gebruikelijke adres en probeer het opnieuw.

@@ -92,6 +92,19 @@ pub struct KeyBox {
     pub start_url: &'static str,
     pub finish_url: &'static str,
     pub button: String,
+    /// The message key for a ceremony the browser ended without an answer (it mentions the PIN when
+    /// keys must have one: a key without a PIN ends the same way).
+    pub cancelled: &'static str,
+}
+
+impl KeyBox {
+    pub fn cancelled_message(pin_required: bool) -> &'static str {
+        if pin_required {
+            "key-msg-cancelled-pin"
+        } else {
+            "key-msg-cancelled"
+        }
+    }
 }
 
 #[derive(Template)]

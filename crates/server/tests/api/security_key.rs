@@ -660,6 +660,7 @@ async fn user_verification_required_refuses_keys_without_a_pin() {
     let browser = user_in_setup(&app, "anna@example.com").await;
     let (_, html) = browser.get_text("/mfa/setup/key").await;
     assert!(html.contains("only accepts keys with a PIN"));
+    assert!(html.contains("data-msg-cancelled=\"The security key step ended without an answer"));
     // A key that ignores the request for its PIN (no user verification in its answer).
     let (_, mut options) = start(&browser, "/mfa/setup/key/start").await;
     assert_eq!(

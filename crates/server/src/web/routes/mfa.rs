@@ -237,6 +237,7 @@ async fn challenge_view(
             start_url: "/mfa/challenge/key/start",
             finish_url: "/mfa/challenge/key",
             button: ctx.tr.t("challenge-key-button"),
+            cancelled: KeyBox::cancelled_message(state.app.keys.user_verification() == UserVerification::Required),
         },
     })
 }
@@ -302,6 +303,7 @@ async fn key_setup_view(
     error: Option<String>,
 ) -> Result<KeySetupView, WebError> {
     let keys = state.app.security_keys(session).await?;
+    let pin_required = state.app.keys.user_verification() == UserVerification::Required;
     Ok(KeySetupView {
         page: ctx.page(state),
         keys: keys.iter().map(KeyView::of).collect(),
@@ -310,8 +312,9 @@ async fn key_setup_view(
             start_url: "/mfa/setup/key/start",
             finish_url: "/mfa/setup/key",
             button: ctx.tr.t("key-enroll"),
+            cancelled: KeyBox::cancelled_message(pin_required),
         },
-        pin_required: state.app.keys.user_verification() == UserVerification::Required,
+        pin_required,
         error,
     })
 }

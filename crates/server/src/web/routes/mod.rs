@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `/` | [`home`] |
 //! | `/login`, `/logout` | [`login`] |
-//! | `/mfa/setup…`, `/mfa/challenge` | [`mfa`] |
+//! | `/mfa/setup…` (app and security key), `/mfa/challenge…` | [`mfa`] |
 //! | `/invitation/{token}` | [`invitation`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
