@@ -114,21 +114,18 @@ async fn chrome(test: &str) -> Option<Chrome> {
     panic!("chromedriver did not start: {last:?}");
 }
 
-/// A WebDriver extension command of the Web Authentication spec (§ 11.x "Virtual Authenticators").
+/// A WebDriver extension command under `/session/{id}/`: the Web Authentication spec's virtual
+/// authenticators (`webauthn/…`) and chromedriver's DevTools passthrough (`goog/cdp/execute`).
 #[derive(Debug)]
-struct WebAuthnCmd {
+struct ExtensionCmd {
     method: http::Method,
     path: String,
     body: Option<Value>,
 }
 
-impl WebDriverCompatibleCommand for WebAuthnCmd {
+impl WebDriverCompatibleCommand for ExtensionCmd {
     fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/webauthn/{}",
-            session_id.unwrap_or_default(),
-            self.path
-        ))
+        base_url.join(&format!("session/{}/{}", session_id.unwrap_or_default(), self.path))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
@@ -143,12 +140,26 @@ impl Chrome {
     }
 
     async fn webauthn(&self, method: http::Method, path: &str, body: Option<Value>) -> Value {
-        let cmd = WebAuthnCmd {
+        let cmd = ExtensionCmd {
             method,
-            path: path.to_owned(),
+            path: format!("webauthn/{path}"),
             body,
         };
         self.client.issue_cmd(cmd).await.unwrap()
+    }
+
+    /// Runs `source` in every page before the page's own scripts (DevTools
+    /// `Page.addScriptToEvaluateOnNewDocument`).
+    async fn before_every_page(&self, source: &str) {
+        let cmd = ExtensionCmd {
+            method: http::Method::POST,
+            path: "goog/cdp/execute".into(),
+            body: Some(json!({
+                "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                "params": { "source": source },
+            })),
+        };
+        self.client.issue_cmd(cmd).await.unwrap();
     }
 
     /// Plugs in a virtual FIDO2 key (CTAP2, USB, not discoverable); `pin`: it verifies its user.
@@ -433,5 +444,54 @@ async fn a_login_whose_signature_counter_went_back_is_refused() {
             .iter()
             .any(|k| k == "security_key_clone_suspected")
     );
+    chrome.quit().await;
+}
+
+#[tokio::test]
+async fn a_browser_without_webauthn_is_told_so_and_pointed_to_the_app() {
+    let Some(chrome) = chrome("browser::a_browser_without_webauthn_is_told_so").await else {
+        return;
+    };
+    let app = TestApp::on_localhost(|_| {}).await;
+    let link = app.invite("old@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    chrome.before_every_page("delete window.PublicKeyCredential;").await;
+    chrome.goto(&app, "/mfa/setup/key").await;
+    let said = chrome.wait_for_text("[data-status]", "cannot use security keys").await;
+    assert!(said.contains("authenticator app"), "{said}");
+    let button = chrome.client.find(Locator::Css("button[data-start]")).await.unwrap();
+    assert!(!button.is_enabled().await.unwrap() || !button.is_displayed().await.unwrap());
+    chrome.quit().await;
+}
+
+/// How the page explains a ceremony the browser ends with an error. The browser's own errors are
+/// played by replacing `navigator.credentials.create` (a real cancel or timeout needs a person, or
+/// two minutes).
+#[tokio::test]
+async fn a_cancelled_or_timed_out_ceremony_gets_its_own_message() {
+    let Some(chrome) = chrome("browser::a_cancelled_or_timed_out_ceremony_gets_its_own_message").await else {
+        return;
+    };
+    let app = TestApp::on_localhost(|_| {}).await;
+    let link = app.invite("key@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    let cases = [
+        ("NotAllowedError", 0, "was cancelled"),
+        ("NotAllowedError", 200_000, "not touched in time"),
+        ("SecurityError", 0, "refused to use the key for this address"),
+        ("InvalidStateError", 0, "already registered"),
+    ];
+    for (error, later_ms, expected) in cases {
+        chrome.goto(&app, "/mfa/setup/key").await;
+        let script = format!(
+            "navigator.credentials.create = () => {{ \
+               const now = Date.now; Date.now = () => now() + {later_ms}; \
+               return Promise.reject(new DOMException('test', '{error}')); }};"
+        );
+        chrome.client.execute(&script, Vec::new()).await.unwrap();
+        chrome.click("button[data-start]").await;
+        chrome.wait_for_text("[data-status]", expected).await;
+        assert_eq!(chrome.path().await, "/mfa/setup/key", "nothing was posted");
+    }
     chrome.quit().await;
 }
