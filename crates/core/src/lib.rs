@@ -8,6 +8,7 @@
 //! - [`ids`]: [`UserId`], [`OrgId`].
 //! - [`names`]: [`DisplayName`], [`OrgName`].
 //! - [`roles`]: organization roles, the platform role and user status.
+//! - [`permissions`]: who may reset whose MFA (the matrix of DESIGN.md §2).
 //! - [`password`]: the policy for new passwords (length, guessability, not the email).
 //! - [`token`]: one-time and session tokens: random plain values, prefixed by kind, stored as SHA-256.
 //! - [`totp`]: authenticator-app codes (RFC 6238): secrets, verification with drift and replay check, Key URI.
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod login;
 pub mod names;
 pub mod password;
+pub mod permissions;
 pub mod roles;
 pub mod security_key;
 pub mod throttle;
