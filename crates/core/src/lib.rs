@@ -4,6 +4,7 @@
 //! parameters, so every rule can be tested with plain values. The layers above (`portcullis-store`,
 //! `portcullis` with its app and web modules) call into this crate; this crate never calls out.
 //!
+//! - [`audit`]: the audit log's hash chain.
 //! - [`email`]: [`Email`], the case-insensitive login name.
 //! - [`ids`]: [`UserId`], [`OrgId`].
 //! - [`names`]: [`DisplayName`], [`OrgName`].
@@ -18,6 +19,7 @@
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod audit;
 pub mod email;
 pub mod ids;
 pub mod login;

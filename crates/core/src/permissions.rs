@@ -107,14 +107,21 @@ mod tests {
             ("employee, own org", party(11, Some((ORG, OrgRole::Employee)), None)),
             ("user admin, own org", party(12, Some((ORG, OrgRole::UserAdmin)), None)),
             ("main admin, own org", party(13, Some((ORG, OrgRole::MainAdmin)), None)),
-            ("employee, other org", party(14, Some((OTHER_ORG, OrgRole::Employee)), None)),
-            ("user admin, other org", party(15, Some((OTHER_ORG, OrgRole::UserAdmin)), None)),
+            (
+                "employee, other org",
+                party(14, Some((OTHER_ORG, OrgRole::Employee)), None),
+            ),
+            (
+                "user admin, other org",
+                party(15, Some((OTHER_ORG, OrgRole::UserAdmin)), None),
+            ),
             ("individual", party(16, None, None)),
         ];
         use ResetRefusal::*;
         let no_cs = Err(OnlyCustomerService);
         let not_theirs = Err(NotTheirAdministrator);
-        let expected: [(&str, &Party, [Result<ResetGrant, ResetRefusal>; 6]); 4] = [
+        type Row<'a> = (&'a str, &'a Party, [Result<ResetGrant, ResetRefusal>; 6]);
+        let expected: [Row; 4] = [
             (
                 "employee",
                 &employee,
@@ -167,7 +174,11 @@ mod tests {
 
     #[test]
     fn a_customer_service_member_of_an_organization_is_still_customer_service() {
-        let both = party(5, Some((OTHER_ORG, OrgRole::Employee)), Some(PlatformRole::CustomerService));
+        let both = party(
+            5,
+            Some((OTHER_ORG, OrgRole::Employee)),
+            Some(PlatformRole::CustomerService),
+        );
         let main_admin = party(13, Some((ORG, OrgRole::MainAdmin)), None);
         assert_eq!(may_reset_mfa(&both, &main_admin), Ok(ResetGrant::CustomerService));
     }

@@ -60,6 +60,16 @@ enum Command {
     /// Security-key models from the FIDO Metadata Service.
     #[command(subcommand)]
     Mds(MdsCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from the first record to the newest; exit code 1 and the first
+    /// broken record if a record was changed, deleted or inserted behind Portcullis's back.
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -248,6 +258,32 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             };
             out.invitation(&app, &invitation, what);
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            use portcullis_store::audit::ChainReport;
+            match app.store.verify_audit_chain().await? {
+                ChainReport::Intact { chained, unchained } => {
+                    let older = if unchained > 0 {
+                        format!(" ({unchained} older records predate the chain)")
+                    } else {
+                        String::new()
+                    };
+                    out.line(
+                        &format!("The audit log is intact: {chained} chained records{older}."),
+                        json!({ "intact": true, "records": chained, "unchained": unchained }),
+                    );
+                    Ok(())
+                }
+                ChainReport::Broken { record, reason } => {
+                    if out.json {
+                        println!(
+                            "{}",
+                            json!({ "intact": false, "record": record, "reason": format!("{reason:?}") })
+                        );
+                    }
+                    anyhow::bail!("the audit log is broken at record {record}: {}", reason.describe())
+                }
+            }
         }
         Command::Mds(MdsCommand::Load { file }) => {
             let blob = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

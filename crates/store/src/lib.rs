@@ -20,7 +20,7 @@
 //! compare-and-set updates, never by reading and then writing blindly.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod audit;
+pub mod audit;
 mod error;
 mod links;
 mod orgs;
@@ -137,6 +137,7 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            pending_audit: Vec::new(),
             _turn: turn,
         })
     }
@@ -146,6 +147,7 @@ impl Store {
         Ok(Tx {
             tx: self.pool.begin().await?,
             backend: self.backend,
+            pending_audit: Vec::new(),
             _turn: None,
         })
     }
@@ -182,12 +184,15 @@ impl Store {
 pub struct Tx {
     tx: sqlx::Transaction<'static, Any>,
     backend: Backend,
+    /// Audit events of this transaction, chained and written at commit (see `audit`).
+    pending_audit: Vec<records::AuditEvent>,
     /// Held until commit or rollback (SQLite writers; see [`Store`]).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.write_pending_audit().await?;
         self.tx.commit().await?;
         Ok(())
     }

@@ -683,3 +683,168 @@ contract!(key_models_are_replaced_as_a_whole, |store: Store| async move {
     );
     tx.commit().await.unwrap();
 });
+
+fn event(n: i64) -> AuditEvent {
+    AuditEvent {
+        at: UnixTime(n),
+        kind: format!("event_{n}"),
+        actor: None,
+        target: None,
+        org: None,
+        ip: Some("192.0.2.7".into()),
+        detail: serde_json::json!({ "n": n }),
+    }
+}
+
+contract!(
+    audit_records_form_one_chain_even_when_written_in_parallel,
+    |store: Store| async move {
+        use portcullis_store::audit::ChainReport;
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            ChainReport::Intact {
+                chained: 0,
+                unchained: 0
+            }
+        );
+        let mut tx = store.begin().await.unwrap();
+        tx.append_audit(&event(1)).await.unwrap();
+        tx.append_audit(&event(2)).await.unwrap();
+        tx.commit().await.unwrap();
+        // A transaction that is dropped writes nothing, and breaks nothing.
+        let mut tx = store.begin().await.unwrap();
+        tx.append_audit(&event(99)).await.unwrap();
+        drop(tx);
+        let writers: Vec<_> = (10..18)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.begin().await.unwrap();
+                    tx.append_audit(&event(n)).await.unwrap();
+                    tx.append_audit(&event(n + 100)).await.unwrap();
+                    tx.commit().await.unwrap();
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            ChainReport::Intact {
+                chained: 18,
+                unchained: 0
+            }
+        );
+        let kinds: Vec<String> = store
+            .read()
+            .await
+            .unwrap()
+            .recent_audit(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(!kinds.contains(&"event_99".to_owned()));
+    }
+);
+
+/// Tampering with the log behind the application's back (plain SQL) is found, at the first record
+/// where the chain no longer holds.
+async fn tampering(kind: Kind) {
+    use portcullis_store::audit::{ChainBreak, ChainReport};
+    use sqlx::any::AnyPoolOptions;
+    let Some(db) = TestDatabase::of_kind(kind, "contract::tampering_with_the_audit_log_is_found::postgres").await
+    else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for n in 1..=5 {
+        tx.append_audit(&event(n)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let raw = AnyPoolOptions::new().max_connections(1).connect(&db.url).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id")
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+    // An edited record.
+    let set_detail = |detail: &'static str| {
+        sqlx::query("UPDATE audit_events SET detail = $1 WHERE id = $2")
+            .bind(detail)
+            .bind(ids[2])
+            .execute(&raw)
+    };
+    set_detail(r#"{"n":33}"#).await.unwrap();
+    assert_eq!(
+        store.verify_audit_chain().await.unwrap(),
+        ChainReport::Broken {
+            record: ids[2],
+            reason: ChainBreak::Edited
+        }
+    );
+    set_detail(r#"{"n":3}"#).await.unwrap();
+    assert!(matches!(
+        store.verify_audit_chain().await.unwrap(),
+        ChainReport::Intact { chained: 5, .. }
+    ));
+
+    // A deleted record: the one after it no longer links.
+    sqlx::query("DELETE FROM audit_events WHERE id = $1")
+        .bind(ids[2])
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit_chain().await.unwrap(),
+        ChainReport::Broken {
+            record: ids[3],
+            reason: ChainBreak::Unlinked
+        }
+    );
+
+    // The newest record deleted (on a fresh log of the same database: start over).
+    sqlx::query("DELETE FROM audit_events").execute(&raw).await.unwrap();
+    sqlx::query("UPDATE audit_chain_head SET last_hash = ''")
+        .execute(&raw)
+        .await
+        .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for n in 1..=3 {
+        tx.append_audit(&event(n)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let newest: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_events")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE id = $1")
+        .bind(newest)
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.verify_audit_chain().await.unwrap(),
+        ChainReport::Broken {
+            reason: ChainBreak::TailMissing,
+            ..
+        }
+    ));
+    raw.close().await;
+    store.close().await;
+}
+
+mod tampering_with_the_audit_log_is_found {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::tampering(super::Kind::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::tampering(super::Kind::Postgres).await;
+    }
+}

@@ -252,3 +252,45 @@ fn a_metadata_blob_not_signed_by_the_fido_alliance_is_refused_and_changes_nothin
         stderr(&output)
     );
 }
+
+#[test]
+fn audit_verify_checks_the_chain_of_every_event_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let output = portcullis(path, &["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "The audit log is intact: 0 chained records."
+    );
+    for n in 0..3 {
+        let email = format!("user{n}@example.com");
+        assert!(
+            portcullis(path, &["user", "invite", "--email", &email])
+                .status
+                .success()
+        );
+    }
+    let report = json(&portcullis(path, &["audit", "verify", "--json"]));
+    assert_eq!(report["intact"], true);
+    assert_eq!(report["records"], 3, "one invitation event each");
+
+    // Someone with access to the database file edits the second event.
+    let url = format!("sqlite://{}", path.join("portcullis-data/portcullis.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE audit_events SET ip = '203.0.113.9' WHERE id = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let output = portcullis(path, &["audit", "verify"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("the audit log is broken at record 2: its content does not match its hash"),
+        "{}",
+        stderr(&output)
+    );
+}
