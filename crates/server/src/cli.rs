@@ -269,7 +269,10 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                         String::new()
                     };
                     out.line(
-                        &format!("The audit log is intact: {chained} chained records{older}."),
+                        &format!(
+                            "The audit log is intact: {chained} chained record{}{older}.",
+                            if chained == 1 { "" } else { "s" }
+                        ),
                         json!({ "intact": true, "records": chained, "unchained": unchained }),
                     );
                     Ok(())

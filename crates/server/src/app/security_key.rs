@@ -399,7 +399,15 @@ impl App {
             .await?;
         match outcome {
             Ok((key, attestation_verified)) => {
-                tx.insert_security_key(&key).await?;
+                match tx.insert_security_key(&key).await {
+                    Ok(()) => {}
+                    // The same key registered at the same moment in another ceremony (the check in
+                    // `register_key` saw neither): the unique credential id settles it.
+                    Err(portcullis_store::StoreError::Conflict(_)) => {
+                        return Err(refused(KeyRefusal::AlreadyRegistered));
+                    }
+                    Err(err) => return Err(err.into()),
+                }
                 let detail = json!({
                     "credential": key.id.to_string(),
                     "aaguid": key.aaguid.to_string(),
