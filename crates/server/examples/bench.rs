@@ -457,28 +457,7 @@ async fn totp(url: &str, invites: &str, password: &str, concurrency: usize) {
             })
         })
         .collect();
-    let mut all = Vec::new();
-    let mut errors = std::collections::BTreeMap::new();
-    for worker in workers {
-        let (latencies, e) = worker.await.unwrap();
-        all.extend(latencies);
-        for error in e {
-            *errors.entry(error).or_insert(0) += 1;
-        }
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    println!(
-        "totp_steps {} errors {} totp_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
-        all.len(),
-        errors.values().sum::<u64>(),
-        all.len() as f64 / elapsed,
-        percentile_ms(&all, 0.50),
-        percentile_ms(&all, 0.99)
-    );
-    for (error, count) in &errors {
-        println!("totp_error {error}: {count}");
-    }
+    report("totp", started, workers).await;
 }
 
 /// A user of the keys scenario: a software key, a CSRF token and three sessions at `/mfa/challenge`.
@@ -626,6 +605,12 @@ async fn keys(url: &str, origin: &str, invites: &str, password: &str, concurrenc
             })
         })
         .collect();
+    report("key", started, workers).await;
+}
+
+/// The measured phase of a step scenario: waits for the workers, then prints steps per second, p50/p99
+/// latency and the errors by kind, each line prefixed by `name`.
+async fn report(name: &str, started: Instant, workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, Vec<String>)>>) {
     let mut all = Vec::new();
     let mut errors = std::collections::BTreeMap::new();
     for worker in workers {
@@ -638,7 +623,7 @@ async fn keys(url: &str, origin: &str, invites: &str, password: &str, concurrenc
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
     println!(
-        "key_steps {} errors {} key_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
+        "{name}_steps {} errors {} {name}_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
         all.len(),
         errors.values().sum::<u64>(),
         all.len() as f64 / elapsed,
@@ -646,7 +631,7 @@ async fn keys(url: &str, origin: &str, invites: &str, password: &str, concurrenc
         percentile_ms(&all, 0.99)
     );
     for (error, count) in &errors {
-        println!("key_error {error}: {count}");
+        println!("{name}_error {error}: {count}");
     }
 }
 

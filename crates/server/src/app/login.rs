@@ -44,6 +44,38 @@ pub(crate) fn second_factor_key(user: UserId) -> String {
     format!("mfa:{user}")
 }
 
+/// The throttle keys of a second-factor attempt (an app code or a key's answer): the user's account
+/// and the client's address.
+pub(crate) struct SecondFactorKeys {
+    account: String,
+    ip: Option<String>,
+}
+
+impl SecondFactorKeys {
+    pub(crate) fn new(user: UserId, client: &Client) -> Self {
+        SecondFactorKeys {
+            account: second_factor_key(user),
+            ip: client.ip.map(ip_key),
+        }
+    }
+
+    pub(crate) fn keys(&self) -> AttemptKeys<'_> {
+        AttemptKeys {
+            account: &self.account,
+            shared: self.ip.as_deref(),
+        }
+    }
+}
+
+/// The use case for `session` belongs to `stage` of the login flow.
+pub(crate) fn require_stage(session: &CurrentSession, stage: LoginStage) -> Result<(), AppError> {
+    if session.stage == stage {
+        Ok(())
+    } else {
+        Err(AppError::WrongStage)
+    }
+}
+
 /// IPv4 addresses count alone; IPv6 clients by their /64, which one subscriber usually holds whole.
 pub(crate) fn ip_key(ip: IpAddr) -> String {
     match ip {
@@ -194,6 +226,34 @@ impl App {
         Err(AppError::Throttled {
             retry_at: now.plus_secs(1),
         })
+    }
+
+    /// Counts one second-factor attempt of the session's user (app code or key answer, `step` names
+    /// which) and hands back the open transaction; a throttled or locked attempt is audited and refused.
+    pub(crate) async fn reserve_second_factor(
+        &self,
+        session: &CurrentSession,
+        keys: AttemptKeys<'_>,
+        step: &str,
+        client: &Client,
+        now: UnixTime,
+    ) -> Result<portcullis_store::Tx, AppError> {
+        match self
+            .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_SECOND_FACTOR, now)
+            .await
+        {
+            Err(err @ (AppError::Throttled { .. } | AppError::Locked)) => {
+                let user = session.user.id;
+                let org = session.user.org.map(|(id, _)| id);
+                let mut tx = self.store.begin().await?;
+                let detail = json!({ "step": step, "locked": matches!(err, AppError::Locked) });
+                tx.append_audit(&event(now, "login_throttled", None, Some(user), org, client, detail))
+                    .await?;
+                tx.commit().await?;
+                Err(err)
+            }
+            other => other,
+        }
     }
 
     /// Lifts the password and second-factor throttles of a user (an operator's or customer service's

@@ -20,9 +20,7 @@ use std::time::Duration;
 use data_encoding::BASE64URL_NOPAD;
 use portcullis_core::login::Amr;
 use portcullis_core::security_key::{self, Aaguid, KeyName, KeyPolicy, PolicyRefusal, UserVerification};
-use portcullis_core::throttle::ThrottlePolicy;
 use portcullis_core::{CredentialId, LoginStage, PlainToken, UnixTime};
-use portcullis_store::AttemptKeys;
 use portcullis_store::security_keys::{CeremonyPurpose, CeremonyRecord, MfaSummary, SecurityKeyRecord};
 use serde_json::json;
 use webauthn_rs_core::WebauthnCore;
@@ -34,7 +32,7 @@ use webauthn_rs_core::proto::{
     Registration, RegistrationState, RequestChallengeResponse, UserVerificationPolicy,
 };
 
-use super::login::{CurrentSession, ip_key, rotate_session, second_factor_key};
+use super::login::{CurrentSession, SecondFactorKeys, require_stage, rotate_session};
 use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a ceremony's state stays usable.
@@ -587,27 +585,11 @@ impl App {
         let org = session.user.org.map(|(id, _)| id);
         // A key's answer counts against the same second-factor throttle as an app's code (given back
         // on success), so nobody can flood the check or the audit log with forged answers.
-        let account_key = second_factor_key(user);
-        let ip_key = client.ip.map(ip_key);
-        let keys = AttemptKeys {
-            account: &account_key,
-            shared: ip_key.as_deref(),
-        };
-        let mut tx = match self
-            .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_SECOND_FACTOR, now)
-            .await
-        {
-            Ok(tx) => tx,
-            Err(err @ (AppError::Throttled { .. } | AppError::Locked)) => {
-                let mut tx = self.store.begin().await?;
-                let detail = json!({ "step": "security_key", "locked": matches!(err, AppError::Locked) });
-                tx.append_audit(&event(now, "login_throttled", None, Some(user), org, client, detail))
-                    .await?;
-                tx.commit().await?;
-                return Err(err);
-            }
-            Err(err) => return Err(err),
-        };
+        let throttle_keys = SecondFactorKeys::new(user, client);
+        let keys = throttle_keys.keys();
+        let mut tx = self
+            .reserve_second_factor(session, keys, "security_key", client, now)
+            .await?;
         let refusal = match self
             .take_ceremony(&mut tx, session, ceremony, CeremonyPurpose::Login, now)
             .await?
@@ -788,12 +770,4 @@ pub(crate) fn setup_amr(summary: &MfaSummary, any_key_verified_user: bool) -> Ve
         }
     }
     amr
-}
-
-fn require_stage(session: &CurrentSession, stage: LoginStage) -> Result<(), AppError> {
-    if session.stage == stage {
-        Ok(())
-    } else {
-        Err(AppError::WrongStage)
-    }
 }

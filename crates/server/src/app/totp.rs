@@ -12,11 +12,10 @@ use portcullis_core::throttle::ThrottlePolicy;
 use portcullis_core::totp::Phone;
 use portcullis_core::totp::{self, TotpCode, TotpSecret, Verification};
 use portcullis_core::{Amr, CredentialId, EnrollmentId, LoginStage, PlainToken, UnixTime};
-use portcullis_store::AttemptKeys;
 use portcullis_store::totp::{TotpCredentialRecord, TotpEnrollmentRecord};
 use serde_json::json;
 
-use super::login::{CurrentSession, ip_key, rotate_session, second_factor_key};
+use super::login::{CurrentSession, SecondFactorKeys, require_stage, rotate_session};
 use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a QR code shown during setup stays usable.
@@ -188,30 +187,13 @@ impl App {
         let code = TotpCode::parse(code)?;
         let user = session.user.id;
         let org = session.user.org.map(|(id, _)| id);
-        let account_key = second_factor_key(user);
-        let ip_key = client.ip.map(ip_key);
-        let keys = AttemptKeys {
-            account: &account_key,
-            shared: ip_key.as_deref(),
-        };
+        let throttle_keys = SecondFactorKeys::new(user, client);
+        let keys = throttle_keys.keys();
         const POLICY: ThrottlePolicy = ThrottlePolicy::ACCOUNT_SECOND_FACTOR;
         let now = self.now();
-        let credentials = match self.reserve_attempt(keys, &POLICY, now).await {
-            Ok(mut tx) => {
-                let credentials = tx.totp_credentials_of(user).await?;
-                tx.commit().await?;
-                credentials
-            }
-            Err(err @ (AppError::Throttled { .. } | AppError::Locked)) => {
-                let mut tx = self.store.begin().await?;
-                let detail = json!({ "step": "totp", "locked": matches!(err, AppError::Locked) });
-                tx.append_audit(&event(now, "login_throttled", None, Some(user), org, client, detail))
-                    .await?;
-                tx.commit().await?;
-                return Err(err);
-            }
-            Err(err) => return Err(err),
-        };
+        let mut tx = self.reserve_second_factor(session, keys, "totp", client, now).await?;
+        let credentials = tx.totp_credentials_of(user).await?;
+        tx.commit().await?;
 
         let mut refusal = CodeRefusal::Wrong;
         for credential in &credentials {
@@ -277,14 +259,6 @@ impl App {
     fn open_secret(&self, sealed: &str, user: portcullis_core::UserId) -> Result<TotpSecret, AppError> {
         let bytes = self.secrets.open(sealed, &sealing_context(user))?;
         TotpSecret::from_bytes(&bytes).map_err(|e| AppError::Internal(format!("stored TOTP secret: {e}")))
-    }
-}
-
-fn require_stage(session: &CurrentSession, stage: LoginStage) -> Result<(), AppError> {
-    if session.stage == stage {
-        Ok(())
-    } else {
-        Err(AppError::WrongStage)
     }
 }
 
