@@ -207,8 +207,9 @@ impl KeyService {
     }
 }
 
-fn ceremony_state<T: serde::Serialize>(state: &T) -> Result<String, AppError> {
-    serde_json::to_string(state).map_err(|e| AppError::Internal(format!("ceremony state: {e}")))
+/// webauthn-rs state or a credential as the JSON text we store.
+fn stored_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(format!("WebAuthn state to JSON: {e}")))
 }
 
 fn options_json<T: serde::Serialize>(options: &T) -> Result<serde_json::Value, AppError> {
@@ -312,13 +313,7 @@ impl App {
             self.keys
                 .registration_options(user.id.to_string().as_bytes(), &email, &display, exclude)?;
         let ceremony = self
-            .store_ceremony(
-                &mut tx,
-                session,
-                CeremonyPurpose::Register,
-                ceremony_state(&state)?,
-                now,
-            )
+            .store_ceremony(&mut tx, session, CeremonyPurpose::Register, stored_json(&state)?, now)
             .await?;
         tx.append_audit(&own_event(
             session,
@@ -508,7 +503,7 @@ impl App {
             user_verified: credential.user_verified,
             backup_eligible: credential.backup_eligible,
             backup_state: credential.backup_state,
-            credential: ceremony_state(&credential)?,
+            credential: stored_json(&credential)?,
             suspected_clone: false,
             created_at: now,
             // Registering is a use (the key was touched), as verifying an app's first code is.
@@ -559,7 +554,7 @@ impl App {
         }
         let (options, state) = self.keys.assertion_options(credentials)?;
         let id = self
-            .store_ceremony(&mut tx, session, CeremonyPurpose::Login, ceremony_state(&state)?, now)
+            .store_ceremony(&mut tx, session, CeremonyPurpose::Login, stored_json(&state)?, now)
             .await?;
         tx.commit().await?;
         Ok(KeyCeremony {
@@ -614,7 +609,7 @@ impl App {
                                         key.id,
                                         key.sign_count,
                                         i64::from(result.counter()),
-                                        &ceremony_state(&credential)?,
+                                        &stored_json(&credential)?,
                                         result.backup_eligible(),
                                         result.backup_state(),
                                         now,
