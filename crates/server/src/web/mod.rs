@@ -6,14 +6,14 @@
 //! - [`context`]: the per-request context and the middleware that builds it.
 //! - [`error`]: `WebError`, the one mapping from use-case errors to status codes and messages.
 //! - [`forms`]: the form extractor that enforces CSRF, content type and size.
-//! - [`i18n`]: message catalogues (English, Dutch) and language negotiation.
+//! - [`i18n`]: re-exported from [`crate::i18n`] (the message catalogues; emails use them too).
 //! - [`views`]: the askama templates' types.
 //! - [`routes`]: one module per area of the URL tree, each with its own `router()`.
 
 pub mod context;
 pub mod error;
 pub mod forms;
-pub mod i18n;
+pub use crate::i18n;
 pub mod qr;
 pub mod routes;
 pub mod views;

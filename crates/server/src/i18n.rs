@@ -53,8 +53,8 @@ impl Lang {
 
     fn source(self) -> &'static str {
         match self {
-            Lang::En => include_str!("../../locales/en.ftl"),
-            Lang::Nl => include_str!("../../locales/nl.ftl"),
+            Lang::En => include_str!("../locales/en.ftl"),
+            Lang::Nl => include_str!("../locales/nl.ftl"),
         }
     }
 }
