@@ -88,6 +88,20 @@ impl Amr {
     }
 }
 
+/// How recent a second factor must be for changing MFA (adding, removing, resetting, handing over).
+pub const MFA_RECHECK_SECS: i64 = 5 * 60;
+
+/// Whether a session's last second factor (`mfa_at`) is recent enough to change MFA now.
+pub fn mfa_is_fresh(mfa_at: Option<UnixTime>, now: UnixTime) -> bool {
+    mfa_at.is_some_and(|at| at <= now && now.0 - at.0 < MFA_RECHECK_SECS)
+}
+
+/// After an MFA reset the user has until `enroll_by` to set up MFA again; `None` means no deadline.
+/// Past it, a password alone must not open the setup pages (it may be a stolen password).
+pub fn enrollment_open(enroll_by: Option<UnixTime>, now: UnixTime) -> bool {
+    enroll_by.is_none_or(|by| now < by)
+}
+
 /// Idle and absolute session lifetimes, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -137,6 +151,26 @@ mod tests {
         assert_eq!(Amr::join(&list), "pwd hwk pin");
         assert_eq!(Amr::split("pwd hwk pin").unwrap(), list);
         assert!(Amr::split("pwd sms").is_err());
+    }
+
+    #[test]
+    fn a_recheck_is_fresh_for_five_minutes() {
+        let at = UnixTime(1_000);
+        assert!(!mfa_is_fresh(None, at));
+        assert!(mfa_is_fresh(Some(at), at));
+        assert!(mfa_is_fresh(Some(at), UnixTime(1_299)));
+        assert!(!mfa_is_fresh(Some(at), UnixTime(1_300)));
+        assert!(
+            !mfa_is_fresh(Some(UnixTime(2_000)), at),
+            "a check from the future is not trusted"
+        );
+    }
+
+    #[test]
+    fn the_enrollment_window_closes() {
+        assert!(enrollment_open(None, UnixTime(10)));
+        assert!(enrollment_open(Some(UnixTime(11)), UnixTime(10)));
+        assert!(!enrollment_open(Some(UnixTime(10)), UnixTime(10)));
     }
 
     #[test]

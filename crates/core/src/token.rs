@@ -82,6 +82,13 @@ impl TokenHash {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// Parses 64 hex digits (a session's handle on the profile page; stored hashes).
+    pub fn from_hex(text: &str) -> Result<TokenHash, TokenError> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| TokenError)?;
+        Ok(TokenHash(bytes))
+    }
 }
 
 impl fmt::Debug for TokenHash {

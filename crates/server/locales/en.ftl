@@ -189,3 +189,175 @@ challenge-key-intro = Insert your security key, choose the button below, and tou
 challenge-key-button = Use security key
 challenge-use-app = Use the authenticator app instead
 challenge-use-key = Use a security key instead
+
+# Menu
+nav-menu = Menu
+nav-profile = Profile
+nav-dashboard = Dashboard
+nav-users = Users
+nav-audit = Audit log
+cancel = Cancel
+page-next = Next page
+page-previous = Previous page
+
+# Login notices and refusals
+login-notice-reset = Your MFA has been reset and you are logged out everywhere. Log in to set up your authenticator app or security key again.
+login-notice-logged-out = You are logged out.
+login-error-enrollment-expired = Your MFA was reset, but it was not set up again in time. For your safety you can no longer log in with your password alone: ask your administrator (or customer service) to reset your MFA again.
+
+# Fresh check before an MFA change
+recheck-title = Confirm it is you
+recheck-intro = Before you change your extra verification, confirm it is you with your authenticator app or security key.
+error-recheck-required = Confirm it is you with your authenticator app or security key first.
+mfa-back-to-profile = Back to your profile
+
+# Profile
+profile-title = Profile
+profile-org = Organization
+profile-role = Role
+role-individual = individual (no organization)
+profile-change-password = Change password
+profile-mfa = Extra verification (MFA)
+profile-method-added = added { $when }
+profile-method-used = last used { $when }
+profile-never = never
+profile-remove = Remove
+profile-last-method = This is your only method, so it cannot be removed. To replace it, use Reset.
+profile-add-method = Add another method
+profile-rename-keys = Rename security keys
+profile-reset = Reset
+profile-reset-hint = New phone? As long as your old phone still works, use Reset: all methods are removed, you are logged out everywhere, and at your next login you set up your new phone. Lost your phone? Ask your administrator.
+profile-sessions = Where you are logged in
+profile-this-device = this device
+profile-last-seen = last active { $when }
+profile-device-unknown = unknown device
+profile-logout-everywhere = Log out everywhere
+profile-back = Back to your profile
+error-last-method = Your last MFA method cannot be removed. Use Reset to replace it.
+error-method-unknown = This MFA method does not exist (any more).
+error-session-unknown = This session has already ended.
+
+# Reset of one's own MFA
+reset-title = Reset your extra verification
+reset-intro = Use this when you move to a new phone or security key while the old one still works.
+reset-effect-methods = All your authenticator apps and security keys are removed.
+reset-effect-sessions = You are logged out everywhere, on every device.
+reset-effect-setup = At your next login you set up MFA again, straight after your password.
+reset-confirm = Reset my MFA and log out
+
+# Password change
+password-title = Change password
+password-current = Current password
+password-new = New password
+password-submit = Change password
+password-changed = Your password has been changed. Your other sessions have been logged out.
+error-wrong-current-password = The current password is wrong.
+
+# Organization: users
+org-users-title = Users
+org-search = Search by email or name
+org-search-button = Search
+org-status = Status
+org-last-login = Last login
+org-no-users = No users found.
+org-invite-title = Invite a user
+org-invite-button = Send invitation
+org-invited = An invitation has been sent to { $email }.
+status-invited = invited
+status-active = active
+status-disabled = disabled
+mfa-state-none = no MFA
+mfa-state-app = app
+mfa-state-key = security key
+mfa-state-both = app and key
+org-enroll-by = Must set up MFA before
+org-invitation-expired = The invitation has expired; send a new one.
+org-resend = Send invitation again
+org-revoke = Withdraw invitation
+org-reset = Reset MFA
+org-reset-hint = Reset MFA when someone lost their phone or security key: their methods are removed, they are logged out, and they set up MFA again at their next login (within 72 hours by default). They get an email about it.
+org-disable = Disable
+org-enable = Enable
+org-make-user-admin = Make user administrator
+org-make-employee = Make employee
+org-hand-over = Make main administrator (you become user administrator)
+org-member-events = Recent security events
+org-back = Back to users
+org-reset-done = MFA has been reset. The user has been logged out and emailed.
+org-enabled = The account is enabled.
+org-disabled = The account is disabled and logged out everywhere.
+org-role-changed = The role has been changed.
+org-handed-over = This user is now the main administrator; you are a user administrator.
+org-invitation-resent = A new invitation has been sent; the old link no longer works.
+error-not-admin = Only administrators of an organization can open this page.
+error-user-unknown = There is no such user in your organization.
+error-already-reset = This user's MFA has already been reset and is waiting to be set up again.
+error-not-invited = This user has no open invitation.
+error-unchanged = Nothing changed: the account was already in that state.
+reset-refused-only-customer-service = Only customer service can reset the MFA of a main administrator or of someone without an organization. Ask them to contact customer service.
+reset-refused-only-main-admin = Only the main administrator of the organization (or customer service) can reset a user administrator's MFA.
+reset-refused-not-theirs = You can only reset the MFA of users you administer in your own organization.
+manage-refused-other-org = You can only manage users of your own organization.
+manage-refused-only-main-admin = Only the main administrator can do this.
+manage-refused-main-admin-fixed = The main administrator cannot be disabled or demoted; the main administrator can hand the role to another member.
+manage-refused-own-account = You cannot do this to your own account.
+
+# Dashboard
+dashboard-title = Dashboard
+dashboard-with-mfa = active users with MFA
+dashboard-open-invitations = open invitations
+dashboard-by-method = Users by MFA method
+dashboard-recent = Recent security events
+dashboard-all-events = All events
+
+# Audit log
+audit-title = Audit log
+audit-user = User
+audit-event = Event
+audit-any = any
+audit-from = From
+audit-until = Until
+audit-filter = Filter
+audit-export = Export
+audit-when = When (UTC)
+audit-actor = By
+audit-target = User
+audit-empty = No events.
+event-admin_action_refused = administrator action refused
+event-invitation_accepted = invitation accepted
+event-invitation_resent = invitation sent again
+event-invitation_revoked = invitation withdrawn
+event-login_failed = login failed
+event-login_mfa_ok = logged in
+event-login_password_ok = password correct
+event-login_refused_disabled = login refused: account disabled
+event-login_refused_enrollment_expired = login refused: MFA not set up in time
+event-login_throttled = login throttled
+event-logout = logged out
+event-main_admin_handed_over = main administrator handed over
+event-mfa_method_removed = MFA method removed
+event-mfa_recheck_ok = identity confirmed
+event-mfa_reset = MFA reset
+event-mfa_reset_reason = reason for MFA reset
+event-mfa_reset_refused = MFA reset refused
+event-mfa_security_key_added = security key added
+event-mfa_setup_finished = MFA setup finished
+event-mfa_totp_added = authenticator app added
+event-org_created = organization created
+event-password_change_failed = password change failed
+event-password_changed = password changed
+event-role_changed = role changed
+event-security_key_clone_suspected = security key possibly cloned
+event-security_key_refused_by_policy = security key refused by policy
+event-security_key_renamed = security key renamed
+event-security_key_setup_refused = security key refused
+event-security_key_setup_started = security key setup started
+event-session_ended = session ended
+event-sessions_ended_everywhere = logged out everywhere
+event-throttle_lifted = lockout lifted
+event-totp_code_replayed = code used twice
+event-totp_setup_code_refused = setup code refused
+event-totp_setup_started = app setup started
+event-user_disabled = user disabled
+event-user_enabled = user enabled
+event-user_invited = user invited

@@ -189,3 +189,175 @@ challenge-key-intro = Steek uw beveiligingssleutel erin, klik op de knop hierond
 challenge-key-button = Beveiligingssleutel gebruiken
 challenge-use-app = Toch de authenticator-app gebruiken
 challenge-use-key = Toch een beveiligingssleutel gebruiken
+
+# Menu
+nav-menu = Menu
+nav-profile = Profiel
+nav-dashboard = Overzicht
+nav-users = Gebruikers
+nav-audit = Auditlog
+cancel = Annuleren
+page-next = Volgende pagina
+page-previous = Vorige pagina
+
+# Login notices and refusals
+login-notice-reset = Je MFA is gereset en je bent overal uitgelogd. Log in om je authenticator-app of beveiligingssleutel opnieuw in te stellen.
+login-notice-logged-out = Je bent uitgelogd.
+login-error-enrollment-expired = Je MFA is gereset, maar niet op tijd opnieuw ingesteld. Voor je veiligheid kun je niet meer met alleen je wachtwoord inloggen: vraag je beheerder (of de klantenservice) je MFA opnieuw te resetten.
+
+# Fresh check before an MFA change
+recheck-title = Bevestig dat jij het bent
+recheck-intro = Bevestig met je authenticator-app of beveiligingssleutel dat jij het bent voordat je je extra verificatie wijzigt.
+error-recheck-required = Bevestig eerst met je authenticator-app of beveiligingssleutel dat jij het bent.
+mfa-back-to-profile = Terug naar je profiel
+
+# Profile
+profile-title = Profiel
+profile-org = Organisatie
+profile-role = Rol
+role-individual = particulier (geen organisatie)
+profile-change-password = Wachtwoord wijzigen
+profile-mfa = Extra verificatie (MFA)
+profile-method-added = toegevoegd { $when }
+profile-method-used = laatst gebruikt { $when }
+profile-never = nooit
+profile-remove = Verwijderen
+profile-last-method = Dit is je enige methode en kan daarom niet worden verwijderd. Gebruik Resetten om haar te vervangen.
+profile-add-method = Nog een methode toevoegen
+profile-rename-keys = Beveiligingssleutels hernoemen
+profile-reset = Resetten
+profile-reset-hint = Nieuwe telefoon? Gebruik Resetten zolang je oude telefoon nog werkt: alle methoden worden verwijderd, je wordt overal uitgelogd en bij je volgende login stel je je nieuwe telefoon in. Telefoon kwijt? Vraag het je beheerder.
+profile-sessions = Waar je bent ingelogd
+profile-this-device = dit apparaat
+profile-last-seen = laatst actief { $when }
+profile-device-unknown = onbekend apparaat
+profile-logout-everywhere = Overal uitloggen
+profile-back = Terug naar je profiel
+error-last-method = Je laatste MFA-methode kan niet worden verwijderd. Gebruik Resetten om haar te vervangen.
+error-method-unknown = Deze MFA-methode bestaat niet (meer).
+error-session-unknown = Deze sessie is al beëindigd.
+
+# Reset of one's own MFA
+reset-title = Je extra verificatie resetten
+reset-intro = Gebruik dit als je overstapt op een nieuwe telefoon of beveiligingssleutel terwijl de oude nog werkt.
+reset-effect-methods = Al je authenticator-apps en beveiligingssleutels worden verwijderd.
+reset-effect-sessions = Je wordt overal uitgelogd, op elk apparaat.
+reset-effect-setup = Bij je volgende login stel je MFA opnieuw in, direct na je wachtwoord.
+reset-confirm = Mijn MFA resetten en uitloggen
+
+# Password change
+password-title = Wachtwoord wijzigen
+password-current = Huidig wachtwoord
+password-new = Nieuw wachtwoord
+password-submit = Wachtwoord wijzigen
+password-changed = Je wachtwoord is gewijzigd. Je andere sessies zijn uitgelogd.
+error-wrong-current-password = Het huidige wachtwoord is onjuist.
+
+# Organization: users
+org-users-title = Gebruikers
+org-search = Zoeken op e-mailadres of naam
+org-search-button = Zoeken
+org-status = Status
+org-last-login = Laatste login
+org-no-users = Geen gebruikers gevonden.
+org-invite-title = Een gebruiker uitnodigen
+org-invite-button = Uitnodiging versturen
+org-invited = Er is een uitnodiging verstuurd naar { $email }.
+status-invited = uitgenodigd
+status-active = actief
+status-disabled = geblokkeerd
+mfa-state-none = geen MFA
+mfa-state-app = app
+mfa-state-key = beveiligingssleutel
+mfa-state-both = app en sleutel
+org-enroll-by = Moet MFA instellen vóór
+org-invitation-expired = De uitnodiging is verlopen; verstuur een nieuwe.
+org-resend = Uitnodiging opnieuw versturen
+org-revoke = Uitnodiging intrekken
+org-reset = MFA resetten
+org-reset-hint = Reset de MFA als iemand zijn telefoon of beveiligingssleutel kwijt is: de methoden worden verwijderd, de gebruiker wordt uitgelogd en stelt bij de volgende login MFA opnieuw in (standaard binnen 72 uur). De gebruiker krijgt hierover een e-mail.
+org-disable = Blokkeren
+org-enable = Deblokkeren
+org-make-user-admin = Gebruikersbeheerder maken
+org-make-employee = Medewerker maken
+org-hand-over = Hoofdbeheerder maken (jij wordt gebruikersbeheerder)
+org-member-events = Recente beveiligingsgebeurtenissen
+org-back = Terug naar gebruikers
+org-reset-done = De MFA is gereset. De gebruiker is uitgelogd en heeft een e-mail gekregen.
+org-enabled = Het account is gedeblokkeerd.
+org-disabled = Het account is geblokkeerd en overal uitgelogd.
+org-role-changed = De rol is gewijzigd.
+org-handed-over = Deze gebruiker is nu de hoofdbeheerder; jij bent gebruikersbeheerder.
+org-invitation-resent = Er is een nieuwe uitnodiging verstuurd; de oude link werkt niet meer.
+error-not-admin = Alleen beheerders van een organisatie kunnen deze pagina openen.
+error-user-unknown = Deze gebruiker bestaat niet in jouw organisatie.
+error-already-reset = De MFA van deze gebruiker is al gereset en wacht op opnieuw instellen.
+error-not-invited = Deze gebruiker heeft geen openstaande uitnodiging.
+error-unchanged = Er is niets gewijzigd: het account was al in die toestand.
+reset-refused-only-customer-service = Alleen de klantenservice kan de MFA resetten van een hoofdbeheerder of van iemand zonder organisatie. Vraag de gebruiker contact op te nemen met de klantenservice.
+reset-refused-only-main-admin = Alleen de hoofdbeheerder van de organisatie (of de klantenservice) kan de MFA van een gebruikersbeheerder resetten.
+reset-refused-not-theirs = Je kunt alleen de MFA resetten van gebruikers die je in je eigen organisatie beheert.
+manage-refused-other-org = Je kunt alleen gebruikers van je eigen organisatie beheren.
+manage-refused-only-main-admin = Alleen de hoofdbeheerder kan dit doen.
+manage-refused-main-admin-fixed = De hoofdbeheerder kan niet worden geblokkeerd of teruggezet; de hoofdbeheerder kan de rol overdragen aan een ander lid.
+manage-refused-own-account = Dit kun je niet met je eigen account doen.
+
+# Dashboard
+dashboard-title = Overzicht
+dashboard-with-mfa = actieve gebruikers met MFA
+dashboard-open-invitations = openstaande uitnodigingen
+dashboard-by-method = Gebruikers per MFA-methode
+dashboard-recent = Recente beveiligingsgebeurtenissen
+dashboard-all-events = Alle gebeurtenissen
+
+# Audit log
+audit-title = Auditlog
+audit-user = Gebruiker
+audit-event = Gebeurtenis
+audit-any = alle
+audit-from = Van
+audit-until = Tot en met
+audit-filter = Filteren
+audit-export = Exporteren
+audit-when = Wanneer (UTC)
+audit-actor = Door
+audit-target = Gebruiker
+audit-empty = Geen gebeurtenissen.
+event-admin_action_refused = beheeractie geweigerd
+event-invitation_accepted = uitnodiging geaccepteerd
+event-invitation_resent = uitnodiging opnieuw verstuurd
+event-invitation_revoked = uitnodiging ingetrokken
+event-login_failed = inloggen mislukt
+event-login_mfa_ok = ingelogd
+event-login_password_ok = wachtwoord juist
+event-login_refused_disabled = inloggen geweigerd: account geblokkeerd
+event-login_refused_enrollment_expired = inloggen geweigerd: MFA niet op tijd ingesteld
+event-login_throttled = inloggen vertraagd
+event-logout = uitgelogd
+event-main_admin_handed_over = hoofdbeheerder overgedragen
+event-mfa_method_removed = MFA-methode verwijderd
+event-mfa_recheck_ok = identiteit bevestigd
+event-mfa_reset = MFA gereset
+event-mfa_reset_reason = reden voor MFA-reset
+event-mfa_reset_refused = MFA-reset geweigerd
+event-mfa_security_key_added = beveiligingssleutel toegevoegd
+event-mfa_setup_finished = MFA-instelling voltooid
+event-mfa_totp_added = authenticator-app toegevoegd
+event-org_created = organisatie aangemaakt
+event-password_change_failed = wachtwoordwijziging mislukt
+event-password_changed = wachtwoord gewijzigd
+event-role_changed = rol gewijzigd
+event-security_key_clone_suspected = beveiligingssleutel mogelijk gekopieerd
+event-security_key_refused_by_policy = beveiligingssleutel geweigerd door beleid
+event-security_key_renamed = beveiligingssleutel hernoemd
+event-security_key_setup_refused = beveiligingssleutel geweigerd
+event-security_key_setup_started = instellen beveiligingssleutel gestart
+event-session_ended = sessie beëindigd
+event-sessions_ended_everywhere = overal uitgelogd
+event-throttle_lifted = blokkade opgeheven
+event-totp_code_replayed = code twee keer gebruikt
+event-totp_setup_code_refused = instelcode geweigerd
+event-totp_setup_started = instellen app gestart
+event-user_disabled = gebruiker geblokkeerd
+event-user_enabled = gebruiker gedeblokkeerd
+event-user_invited = gebruiker uitgenodigd

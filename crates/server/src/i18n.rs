@@ -145,6 +145,16 @@ impl Tr {
         self.catalogues.format(self.lang, key, Some(&fluent))
     }
 
+    /// The message, or `None` when the catalogue has none (for labels of open-ended values such as
+    /// audit event kinds, which then show as they are).
+    pub fn t_opt(&self, key: &str) -> Option<String> {
+        self.catalogues
+            .bundle(self.lang)
+            .and_then(|b| b.get_message(key))
+            .and_then(|m| m.value())
+            .map(|_| self.t(key))
+    }
+
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         self.t_with(key, &[(name, Arg::Text(value.to_owned()))])
     }

@@ -60,6 +60,9 @@ pub struct Settings {
     pub session_absolute_timeout: Duration,
     #[serde(with = "humantime_serde")]
     pub invitation_ttl: Duration,
+    /// After an MFA reset, how long the user has to set up MFA again before login stops.
+    #[serde(with = "humantime_serde")]
+    pub mfa_enrollment_window: Duration,
     /// argon2id memory cost in KiB (OWASP: 19 MiB = 19456 KiB with 2 iterations).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -106,6 +109,7 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_absolute_timeout: Duration::from_secs(12 * 3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            mfa_enrollment_window: Duration::from_secs(72 * 3600),
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
@@ -171,6 +175,9 @@ impl Settings {
                 "session_idle_timeout",
                 "must be at least 1 minute and at most session_absolute_timeout",
             );
+        }
+        if self.mfa_enrollment_window.as_secs() < 3600 {
+            return bad("mfa_enrollment_window", "must be at least 1 hour");
         }
         if self.invitation_ttl.as_secs() < 3600 {
             return bad("invitation_ttl", "must be at least 1 hour");

@@ -7,11 +7,24 @@
 //! transaction, keeps the chain in one order across nodes without creating lock cycles.
 
 use portcullis_core::audit::{AuditContent, chain_hash};
-use portcullis_core::{UnixTime, UserId};
+use portcullis_core::{OrgId, UnixTime, UserId};
 use sqlx::Row;
 
 use crate::records::{AuditEvent, org_id, user_id};
 use crate::{Backend, Result, Store, Tx};
+
+/// Which events to read: every field narrows the selection; `before_id` pages backwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub org: Option<OrgId>,
+    /// Events where the user is the actor or the target.
+    pub user: Option<UserId>,
+    pub kind: Option<String>,
+    pub from: Option<UnixTime>,
+    pub until: Option<UnixTime>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
 
 /// What `verify_audit_chain` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +133,42 @@ impl Tx {
         .fetch_all(self.conn())
         .await?;
         rows.iter().map(audit_from_row).collect()
+    }
+
+    /// Events matching `filter`, newest first, each with its record number (for paging and export).
+    pub async fn audit_events(&mut self, filter: &AuditFilter) -> Result<Vec<(i64, AuditEvent)>> {
+        let rows = sqlx::query(
+            "SELECT id, at, kind, actor_user_id, target_user_id, org_id, ip, detail FROM audit_events \
+             WHERE ($1 IS NULL OR org_id = $1) \
+               AND ($2 IS NULL OR target_user_id = $2 OR actor_user_id = $2) \
+               AND ($3 IS NULL OR kind = $3) \
+               AND ($4 IS NULL OR at >= $4) \
+               AND ($5 IS NULL OR at < $5) \
+               AND ($6 IS NULL OR id < $6) \
+             ORDER BY id DESC LIMIT $7",
+        )
+        .bind(filter.org.map(|o| o.to_string()))
+        .bind(filter.user.map(|u| u.to_string()))
+        .bind(filter.kind.clone())
+        .bind(filter.from.map(|t| t.0))
+        .bind(filter.until.map(|t| t.0))
+        .bind(filter.before_id)
+        .bind(filter.limit)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, audit_from_row(row)?)))
+            .collect()
+    }
+
+    /// The kinds of event recorded for an organization, for the filter's choices.
+    pub async fn audit_kinds(&mut self, org: OrgId) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT kind FROM audit_events WHERE org_id = $1 ORDER BY kind")
+                .bind(org.to_string())
+                .fetch_all(self.conn())
+                .await?,
+        )
     }
 
     /// The newest `limit` events of any kind, newest first.

@@ -12,6 +12,7 @@
 //! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //! - [`security_keys`]: security keys, WebAuthn ceremony state, key models from FIDO metadata.
+//! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
 //!
 //! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers never fail when one
 //! upgrades a read lock, and the writers of one process take turns on a mutex before that (another
@@ -23,6 +24,7 @@
 pub mod audit;
 mod error;
 mod links;
+pub mod members;
 mod orgs;
 pub mod records;
 pub mod security_keys;

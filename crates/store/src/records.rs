@@ -49,6 +49,8 @@ pub struct UserRecord {
     pub locale: Option<String>,
     pub created_at: UnixTime,
     pub last_login_at: Option<UnixTime>,
+    /// After an MFA reset: the user must set up MFA again before this moment.
+    pub mfa_enroll_by: Option<UnixTime>,
 }
 
 /// What a one-time link is for.
@@ -96,6 +98,8 @@ pub struct SessionRecord {
     pub last_seen_at: UnixTime,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// When this session last passed a second factor.
+    pub mfa_at: Option<UnixTime>,
 }
 
 /// A security event. `detail` is a JSON object with event-specific fields (never a secret).
@@ -154,6 +158,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
         locale: row.try_get("locale")?,
         created_at: UnixTime(row.try_get("created_at")?),
         last_login_at: row.try_get::<Option<i64>, _>("last_login_at")?.map(UnixTime),
+        mfa_enroll_by: row.try_get::<Option<i64>, _>("mfa_enroll_by")?.map(UnixTime),
     })
 }
 
@@ -177,6 +182,7 @@ pub(crate) fn session_from_row(row: &AnyRow) -> Result<SessionRecord> {
         last_seen_at: UnixTime(row.try_get("last_seen_at")?),
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
+        mfa_at: row.try_get::<Option<i64>, _>("mfa_at")?.map(UnixTime),
     })
 }
 

@@ -9,8 +9,8 @@ use crate::{Result, Tx};
 impl Tx {
     pub async fn insert_session(&mut self, hash: &TokenHash, session: &SessionRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO sessions (id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(hash.to_hex())
         .bind(session.user_id.to_string())
@@ -20,6 +20,7 @@ impl Tx {
         .bind(session.last_seen_at.0)
         .bind(session.ip.clone())
         .bind(session.user_agent.clone())
+        .bind(session.mfa_at.map(|t| t.0))
         .execute(self.conn())
         .await?;
         Ok(())
@@ -27,7 +28,7 @@ impl Tx {
 
     pub async fn find_session(&mut self, hash: &TokenHash) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
-            "SELECT user_id, stage, amr, created_at, last_seen_at, ip, user_agent FROM sessions WHERE id_hash = $1",
+            "SELECT user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at FROM sessions WHERE id_hash = $1",
         )
         .bind(hash.to_hex())
         .fetch_optional(self.conn())
@@ -59,6 +60,36 @@ impl Tx {
             .execute(self.conn())
             .await?;
         Ok(done.rows_affected())
+    }
+
+    /// A user's sessions with their id hashes, newest activity first (the profile's session list).
+    pub async fn sessions_of(&mut self, user: UserId) -> Result<Vec<(TokenHash, SessionRecord)>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at FROM sessions \
+             WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                use sqlx::Row;
+                let hex: String = row.try_get("id_hash")?;
+                let hash =
+                    TokenHash::from_hex(&hex).map_err(|_| crate::error::corrupt(format!("session hash {hex:?}")))?;
+                Ok((hash, session_from_row(row)?))
+            })
+            .collect()
+    }
+
+    /// Ends one of a user's sessions; false if the user has no such session.
+    pub async fn delete_session_of(&mut self, user: UserId, hash: &TokenHash) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND user_id = $2")
+            .bind(hash.to_hex())
+            .bind(user.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Removes sessions idle since `idle_before` or created before `created_before` (the sweep).

@@ -10,7 +10,7 @@ macro_rules! select_users {
     ($tail:literal) => {
         concat!(
             "SELECT id, email, display_name, org_id, org_role, platform_role, status, password_hash, ",
-            "locale, created_at, last_login_at FROM users ",
+            "locale, created_at, last_login_at, mfa_enroll_by FROM users ",
             $tail
         )
     };

@@ -294,6 +294,7 @@ contract!(sessions_are_stored_by_hash, |store: Store| async move {
         last_seen_at: UnixTime(10),
         ip: Some("127.0.0.1".into()),
         user_agent: Some("test".into()),
+        mfa_at: Some(UnixTime(10)),
     };
     let mut tx = store.begin().await.unwrap();
     tx.insert_session(&id.hash(), &session).await.unwrap();
@@ -591,6 +592,7 @@ contract!(
                 last_seen_at: UnixTime(10),
                 ip: None,
                 user_agent: None,
+                mfa_at: None,
             };
             tx.insert_session(&id.hash(), &session).await.unwrap();
             hashes.push(id.hash());
@@ -848,3 +850,228 @@ mod tampering_with_the_audit_log_is_found {
         super::tampering(super::Kind::Postgres).await;
     }
 }
+
+contract!(
+    members_are_listed_with_their_mfa_state_and_searched_safely,
+    |store: Store| async move {
+        let acme = add_org(&store, "Acme").await;
+        let other = add_org(&store, "Other").await;
+        let mut anna = new_user("anna@acme.example", Some((acme.id, OrgRole::MainAdmin)));
+        anna.display_name = Some(DisplayName::parse("Anna 100%").unwrap());
+        let bob = new_user("bob_b@acme.example", Some((acme.id, OrgRole::Employee)));
+        let carl = new_user("carl@other.example", Some((other.id, OrgRole::Employee)));
+        for user in [&anna, &bob, &carl] {
+            add_user(&store, user).await.unwrap();
+        }
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_security_key(&security_key(bob.id, "cred-bob")).await.unwrap();
+        tx.insert_link(
+            &token().hash(),
+            &LinkRecord {
+                purpose: LinkPurpose::Invitation,
+                user_id: Some(bob.id),
+                created_by: None,
+                created_at: UnixTime(100),
+                expires_at: UnixTime(200),
+                used_at: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.read().await.unwrap();
+        let all = tx.org_members(acme.id, "", UnixTime(150), 10, 0).await.unwrap();
+        assert_eq!(
+            all.iter().map(|m| m.user.email.as_str()).collect::<Vec<_>>(),
+            ["anna@acme.example", "bob_b@acme.example"]
+        );
+        assert_eq!((all[1].apps, all[1].keys, all[1].invitation_open), (0, 1, true));
+        // Wildcards in the search text are text: "_" and "%" match only themselves.
+        let found = tx.org_members(acme.id, "b_b", UnixTime(150), 10, 0).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            tx.org_members(acme.id, "a_n", UnixTime(150), 10, 0)
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            tx.org_members(acme.id, "100%", UnixTime(150), 10, 0)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "by name"
+        );
+        assert_eq!(
+            tx.org_members(acme.id, "ANNA", UnixTime(150), 10, 0)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "any case"
+        );
+        assert_eq!(
+            tx.org_members(acme.id, "", UnixTime(150), 1, 1).await.unwrap()[0]
+                .user
+                .id,
+            bob.id,
+            "paged"
+        );
+        assert!(tx.has_open_invitation(bob.id, UnixTime(150)).await.unwrap());
+        assert!(!tx.has_open_invitation(bob.id, UnixTime(200)).await.unwrap(), "expired");
+        assert_eq!(tx.count_open_invitations(acme.id, UnixTime(150)).await.unwrap(), 1);
+        assert_eq!(tx.count_open_invitations(other.id, UnixTime(150)).await.unwrap(), 0);
+        let counts = tx.org_mfa_counts(acme.id).await.unwrap();
+        assert_eq!(
+            (counts.invited, counts.none, counts.key_only),
+            (2, 0, 0),
+            "invited users count as invited"
+        );
+    }
+);
+
+contract!(
+    roles_status_and_resets_change_one_account_at_a_time,
+    |store: Store| async move {
+        let acme = add_org(&store, "Acme").await;
+        let anna = new_user("anna@acme.example", Some((acme.id, OrgRole::MainAdmin)));
+        let bob = new_user("bob@acme.example", Some((acme.id, OrgRole::Employee)));
+        add_user(&store, &anna).await.unwrap();
+        add_user(&store, &bob).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        // A second main administrator is refused by the database itself.
+        let second = tx
+            .set_org_role(bob.id, acme.id, OrgRole::Employee, OrgRole::MainAdmin, UnixTime(1))
+            .await;
+        assert!(
+            matches!(second, Err(StoreError::Conflict(Conflict::MainAdminExists))),
+            "{second:?}"
+        );
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        // Hand-over order: demote, then promote.
+        assert!(
+            tx.set_org_role(anna.id, acme.id, OrgRole::MainAdmin, OrgRole::UserAdmin, UnixTime(1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.set_org_role(bob.id, acme.id, OrgRole::Employee, OrgRole::MainAdmin, UnixTime(1))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.set_org_role(bob.id, acme.id, OrgRole::Employee, OrgRole::UserAdmin, UnixTime(1))
+                .await
+                .unwrap(),
+            "compare-and-set"
+        );
+        assert!(
+            tx.set_user_status(bob.id, UserStatus::Invited, UserStatus::Active, UnixTime(2))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.set_user_status(bob.id, UserStatus::Invited, UserStatus::Active, UnixTime(2))
+                .await
+                .unwrap()
+        );
+        tx.set_mfa_enroll_by(bob.id, Some(UnixTime(99))).await.unwrap();
+        tx.insert_security_key(&security_key(bob.id, "cred-1")).await.unwrap();
+        let hash = PlainToken::from_random(TokenKind::Session, [9; 32]).hash();
+        tx.insert_session(
+            &hash,
+            &SessionRecord {
+                user_id: bob.id,
+                stage: LoginStage::Authenticated,
+                amr: vec![Amr::Pwd, Amr::Hwk],
+                created_at: UnixTime(1),
+                last_seen_at: UnixTime(1),
+                ip: None,
+                user_agent: None,
+                mfa_at: Some(UnixTime(1)),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let locked = tx.lock_user(bob.id).await.unwrap().unwrap();
+        assert_eq!(
+            (locked.org, locked.mfa_enroll_by),
+            (Some((acme.id, OrgRole::MainAdmin)), Some(UnixTime(99)))
+        );
+        assert_eq!(tx.sessions_of(bob.id).await.unwrap().len(), 1);
+        let removed = tx.remove_all_mfa(bob.id).await.unwrap();
+        assert_eq!((removed.apps, removed.keys, removed.sessions), (0, 1, 1));
+        assert_eq!(tx.count_mfa_methods(bob.id).await.unwrap(), 0);
+        assert!(tx.find_session(&hash).await.unwrap().is_none());
+        assert!(
+            !tx.delete_invited_user(bob.id).await.unwrap(),
+            "only invited users are deleted"
+        );
+        tx.commit().await.unwrap();
+    }
+);
+
+contract!(
+    audit_events_are_filtered_by_org_user_kind_and_time,
+    |store: Store| async move {
+        let org = OrgId::from_random_bytes(rnd16());
+        let anna = UserId::from_random_bytes(rnd16());
+        let mut tx = store.begin().await.unwrap();
+        for n in 1..=6 {
+            let mut e = event(n * 100);
+            e.kind = if n % 2 == 0 { "even".into() } else { "odd".into() };
+            e.org = (n <= 4).then_some(org);
+            e.target = (n == 2 || n == 3).then_some(anna);
+            tx.append_audit(&e).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut tx = store.read().await.unwrap();
+        let ats = |events: Vec<(i64, AuditEvent)>| events.into_iter().map(|(_, e)| e.at.0).collect::<Vec<_>>();
+        let base = portcullis_store::audit::AuditFilter {
+            org: Some(org),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            ats(tx.audit_events(&base).await.unwrap()),
+            [400, 300, 200, 100],
+            "newest first, own org only"
+        );
+        let f = portcullis_store::audit::AuditFilter {
+            user: Some(anna),
+            ..base.clone()
+        };
+        assert_eq!(ats(tx.audit_events(&f).await.unwrap()), [300, 200]);
+        let f = portcullis_store::audit::AuditFilter {
+            kind: Some("odd".into()),
+            ..base.clone()
+        };
+        assert_eq!(ats(tx.audit_events(&f).await.unwrap()), [300, 100]);
+        let f = portcullis_store::audit::AuditFilter {
+            from: Some(UnixTime(200)),
+            until: Some(UnixTime(400)),
+            ..base.clone()
+        };
+        assert_eq!(ats(tx.audit_events(&f).await.unwrap()), [300, 200]);
+        let page = tx
+            .audit_events(&portcullis_store::audit::AuditFilter {
+                limit: 2,
+                ..base.clone()
+            })
+            .await
+            .unwrap();
+        let f = portcullis_store::audit::AuditFilter {
+            before_id: Some(page[1].0),
+            ..base.clone()
+        };
+        assert_eq!(ats(tx.audit_events(&f).await.unwrap()), [200, 100], "the next page");
+        assert_eq!(tx.audit_kinds(org).await.unwrap(), ["even", "odd"]);
+    }
+);

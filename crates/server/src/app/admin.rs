@@ -102,7 +102,7 @@ impl App {
     }
 
     /// Inserts an invited user (see [`invitee`]) and their one-time link, and audits it.
-    async fn insert_invitation(
+    pub(crate) async fn insert_invitation(
         &self,
         tx: &mut portcullis_store::Tx,
         user: NewUser,
@@ -111,21 +111,9 @@ impl App {
     ) -> Result<Invitation, AppError> {
         let (now, email, org, platform_role) = (user.created_at, user.email.clone(), user.org, user.platform_role);
         tx.insert_user(&user).await?;
-        let ttl = if platform_role.is_some() {
-            SETUP_LINK_TTL
-        } else {
-            self.invitation_ttl
-        };
-        let link = random::token(TokenKind::OneTimeLink)?;
-        let record = LinkRecord {
-            purpose: LinkPurpose::Invitation,
-            user_id: Some(user.id),
-            created_by: actor,
-            created_at: now,
-            expires_at: now.plus_secs(ttl),
-            used_at: None,
-        };
-        tx.insert_link(&link.hash(), &record).await?;
+        let (link, expires_at) = self
+            .new_invitation_link(tx, user.id, actor, platform_role.is_some(), now)
+            .await?;
         tx.append_audit(&event(
             now,
             "user_invited",
@@ -135,7 +123,7 @@ impl App {
             client,
             json!({
                 "role": org.map(|(_, role)| role.as_str()).or(platform_role.map(|r| r.as_str())),
-                "expires_at": record.expires_at.0,
+                "expires_at": expires_at.0,
             }),
         ))
         .await?;
@@ -143,9 +131,36 @@ impl App {
             user_id: user.id,
             email,
             link,
-            expires_at: record.expires_at,
+            expires_at,
             org_name: None,
         })
+    }
+
+    /// A new one-time invitation link for an invited user (customer-service staff get 24 hours).
+    pub(crate) async fn new_invitation_link(
+        &self,
+        tx: &mut portcullis_store::Tx,
+        user: UserId,
+        actor: Option<UserId>,
+        platform_staff: bool,
+        now: UnixTime,
+    ) -> Result<(PlainToken, UnixTime), AppError> {
+        let ttl = if platform_staff {
+            SETUP_LINK_TTL
+        } else {
+            self.invitation_ttl
+        };
+        let link = random::token(TokenKind::OneTimeLink)?;
+        let record = LinkRecord {
+            purpose: LinkPurpose::Invitation,
+            user_id: Some(user),
+            created_by: actor,
+            created_at: now,
+            expires_at: now.plus_secs(ttl),
+            used_at: None,
+        };
+        tx.insert_link(&link.hash(), &record).await?;
+        Ok((link, record.expires_at))
     }
 
     /// On an empty database, a new one-time link for the first customer-service administrator
@@ -222,7 +237,7 @@ impl App {
 }
 
 /// A user as invited: no name or password yet.
-fn invitee(
+pub(crate) fn invitee(
     email: Email,
     org: Option<(portcullis_core::OrgId, OrgRole)>,
     platform_role: Option<PlatformRole>,

@@ -66,6 +66,32 @@ pub enum AppError {
     KeyName(#[from] portcullis_core::security_key::KeyNameError),
     #[error("the account is disabled")]
     AccountDisabled,
+    #[error("MFA was reset and not set up again in time")]
+    EnrollmentExpired,
+    #[error("a fresh second factor is needed for this")]
+    RecheckRequired,
+    #[error("the last MFA method cannot be removed (reset instead)")]
+    LastMethod,
+    #[error("no such MFA method")]
+    MethodUnknown,
+    #[error("no such session")]
+    SessionUnknown,
+    #[error("MFA reset refused: {0:?}")]
+    ResetRefused(portcullis_core::permissions::ResetRefusal),
+    #[error("refused: {0:?}")]
+    ManageRefused(portcullis_core::permissions::ManageRefusal),
+    #[error("only administrators of an organization may do this")]
+    NotAnAdministrator,
+    #[error("no such user")]
+    UserUnknown,
+    #[error("the user's MFA is already reset and waiting to be set up")]
+    AlreadyReset,
+    #[error("the user has no open invitation")]
+    NotInvited,
+    #[error("the account is already in that state")]
+    Unchanged,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error(transparent)]

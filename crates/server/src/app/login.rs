@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use portcullis_core::login::{enrollment_open, mfa_is_fresh};
 use portcullis_core::throttle::{ThrottlePolicy, Verdict};
 use portcullis_core::token::sha256_hex;
 use portcullis_core::{Amr, Email, LoginStage, PlainToken, TokenHash, TokenKind, UnixTime, UserId, UserStatus};
@@ -26,6 +27,8 @@ pub struct CurrentSession {
     pub stage: LoginStage,
     pub amr: Vec<Amr>,
     pub created_at: UnixTime,
+    /// When this session last passed a second factor (login, setup or a fresh check).
+    pub mfa_at: Option<UnixTime>,
 }
 
 /// What the password step gives: a new session and where the user goes next.
@@ -35,7 +38,7 @@ pub struct PasswordOk {
     pub stage: LoginStage,
 }
 
-fn account_key(email: &Email) -> String {
+pub(crate) fn account_key(email: &Email) -> String {
     format!("acct:{}", sha256_hex(email.as_str()))
 }
 
@@ -74,6 +77,50 @@ pub(crate) fn require_stage(session: &CurrentSession, stage: LoginStage) -> Resu
     } else {
         Err(AppError::WrongStage)
     }
+}
+
+/// A second factor may be asked at the login challenge, and again of a logged-in user (a fresh
+/// check before changing MFA). True for the latter.
+pub(crate) fn require_challenge(session: &CurrentSession) -> Result<bool, AppError> {
+    match session.stage {
+        LoginStage::MfaChallenge => Ok(false),
+        LoginStage::Authenticated => Ok(true),
+        LoginStage::MfaSetupRequired => Err(AppError::WrongStage),
+    }
+}
+
+/// Changing MFA (adding a method, removing one, resetting) is allowed during the first setup (within
+/// the enrollment window after a reset) and to a logged-in user whose last second factor is fresh.
+pub(crate) fn require_mfa_change(session: &CurrentSession, now: UnixTime) -> Result<(), AppError> {
+    match session.stage {
+        LoginStage::MfaSetupRequired if enrollment_open(session.user.mfa_enroll_by, now) => Ok(()),
+        LoginStage::MfaSetupRequired => Err(AppError::EnrollmentExpired),
+        LoginStage::Authenticated if mfa_is_fresh(session.mfa_at, now) => Ok(()),
+        LoginStage::Authenticated => Err(AppError::RecheckRequired),
+        LoginStage::MfaChallenge => Err(AppError::WrongStage),
+    }
+}
+
+/// Inside a transaction that adds or removes a second factor: locks the user (so a reset or another
+/// change runs before or after, never between), checks the session still exists (a reset on another
+/// node may just have ended it).
+pub(crate) async fn lock_for_mfa_change(
+    tx: &mut portcullis_store::Tx,
+    session: &CurrentSession,
+) -> Result<(), AppError> {
+    tx.lock_user(session.user.id).await?.ok_or(AppError::WrongStage)?;
+    if tx.find_session(&session.token_hash).await?.is_none() {
+        return Err(AppError::WrongStage);
+    }
+    Ok(())
+}
+
+/// A second factor was just added: the enrollment window after a reset, if any, is closed.
+pub(crate) async fn method_added(tx: &mut portcullis_store::Tx, session: &CurrentSession) -> Result<(), AppError> {
+    if session.user.mfa_enroll_by.is_some() {
+        tx.set_mfa_enroll_by(session.user.id, None).await?;
+    }
+    Ok(())
 }
 
 /// IPv4 addresses count alone; IPv6 clients by their /64, which one subscriber usually holds whole.
@@ -156,7 +203,24 @@ impl App {
             let rehashed = self.passwords.hash(password).await?;
             tx.set_password_hash(user.id, &rehashed, now).await?;
         }
-        let stage = LoginStage::after_password(tx.count_mfa_methods(user.id).await? > 0);
+        let has_mfa = tx.count_mfa_methods(user.id).await? > 0;
+        if !has_mfa && !enrollment_open(user.mfa_enroll_by, now) {
+            // MFA was reset and not set up again in time: a password alone must not enroll a phone now.
+            let detail = json!({ "enroll_by": user.mfa_enroll_by.map(|t| t.0) });
+            tx.append_audit(&event(
+                now,
+                "login_refused_enrollment_expired",
+                None,
+                Some(user.id),
+                org,
+                client,
+                detail,
+            ))
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::EnrollmentExpired);
+        }
+        let stage = LoginStage::after_password(has_mfa);
         let session = start_session(&mut tx, user.id, stage, now, client).await?;
         let detail = json!({ "next": stage.as_str() });
         tx.append_audit(&event(
@@ -319,6 +383,7 @@ impl App {
             stage: session.stage,
             amr: session.amr,
             created_at: session.created_at,
+            mfa_at: session.mfa_at,
         }))
     }
 
@@ -361,12 +426,14 @@ pub(crate) async fn start_session(
         last_seen_at: now,
         ip: client.ip.map(|ip| ip.to_string()),
         user_agent: client.user_agent.clone(),
+        mfa_at: None,
     };
     tx.insert_session(&session.hash(), &record).await?;
     Ok(session)
 }
 
-/// Moves a session to a new stage under a new id (a privilege change never keeps the old id).
+/// Moves a session to a new stage under a new id (a privilege change never keeps the old id). Every
+/// caller has just verified a second factor, so the new session records it as its latest.
 pub(crate) async fn rotate_session(
     tx: &mut portcullis_store::Tx,
     session: &CurrentSession,
@@ -385,6 +452,7 @@ pub(crate) async fn rotate_session(
         stage,
         amr: amr.to_vec(),
         last_seen_at: now,
+        mfa_at: Some(now),
         ..old
     };
     tx.insert_session(&token.hash(), &record).await?;

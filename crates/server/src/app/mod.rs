@@ -5,6 +5,8 @@
 //! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
 //! - [`login`]: the password step, throttling, sessions, logout.
+//! - [`profile`]: the user's own account: methods, MFA reset, sessions, password.
+//! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
 //! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
 //! - [`security_key`]: registering a FIDO2 security key and the login challenge with it (WebAuthn).
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
@@ -16,7 +18,9 @@ pub mod clock;
 mod error;
 pub mod invitation;
 pub mod login;
+pub mod org;
 pub mod passwords;
+pub mod profile;
 pub mod random;
 pub mod secrets;
 pub mod security_key;
@@ -50,6 +54,7 @@ pub struct App {
     secrets: SecretBox,
     pub session_policy: SessionPolicy,
     pub invitation_ttl: i64,
+    pub mfa_enrollment_window: i64,
     pub public_url: Url,
     pub service_name: String,
     pub keys: security_key::KeyService,
@@ -76,6 +81,7 @@ impl App {
                 absolute_timeout: settings.session_absolute_timeout.as_secs() as i64,
             },
             invitation_ttl: settings.invitation_ttl.as_secs() as i64,
+            mfa_enrollment_window: settings.mfa_enrollment_window.as_secs() as i64,
             public_url: settings.public_url.clone(),
             service_name: settings.service_name.clone(),
             keys: security_key::KeyService::new(

@@ -32,7 +32,10 @@ use webauthn_rs_core::proto::{
     Registration, RegistrationState, RequestChallengeResponse, UserVerificationPolicy,
 };
 
-use super::login::{CurrentSession, SecondFactorKeys, require_stage, rotate_session};
+use super::login::{
+    CurrentSession, SecondFactorKeys, lock_for_mfa_change, method_added, require_challenge, require_mfa_change,
+    rotate_session,
+};
 use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a ceremony's state stays usable.
@@ -294,7 +297,7 @@ impl App {
 
     /// Starts registering a security key: the options for `navigator.credentials.create()`.
     pub async fn start_key_setup(&self, session: &CurrentSession, client: &Client) -> Result<KeyCeremony, AppError> {
-        require_stage(session, LoginStage::MfaSetupRequired)?;
+        require_mfa_change(session, self.now())?;
         let user = &session.user;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -381,12 +384,13 @@ impl App {
         fallback_name: &str,
         client: &Client,
     ) -> Result<SecurityKeyRecord, AppError> {
-        require_stage(session, LoginStage::MfaSetupRequired)?;
+        require_mfa_change(session, self.now())?;
         let response: RegisterPublicKeyCredential =
             serde_json::from_str(response).map_err(|_| refused(KeyRefusal::Malformed))?;
         let now = self.now();
         let user = session.user.id;
         let mut tx = self.store.begin().await?;
+        lock_for_mfa_change(&mut tx, session).await?;
         let outcome = self
             .register_key(&mut tx, session, ceremony, &response, fallback_name, now)
             .await?;
@@ -401,6 +405,7 @@ impl App {
                     }
                     Err(err) => return Err(err.into()),
                 }
+                method_added(&mut tx, session).await?;
                 let detail = json!({
                     "credential": key.id.to_string(),
                     "aaguid": key.aaguid.to_string(),
@@ -539,7 +544,7 @@ impl App {
 
     /// Starts the login challenge with a key: the options for `navigator.credentials.get()`.
     pub async fn start_key_login(&self, session: &CurrentSession) -> Result<KeyCeremony, AppError> {
-        require_stage(session, LoginStage::MfaChallenge)?;
+        require_challenge(session)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let credentials = tx
@@ -572,7 +577,7 @@ impl App {
         response: &str,
         client: &Client,
     ) -> Result<PlainToken, AppError> {
-        require_stage(session, LoginStage::MfaChallenge)?;
+        let recheck = require_challenge(session)?;
         let response: PublicKeyCredential =
             serde_json::from_str(response).map_err(|_| refused(KeyRefusal::Malformed))?;
         let now = self.now();
@@ -620,13 +625,18 @@ impl App {
                                     let amr = key_amr(result.user_verified());
                                     let token =
                                         rotate_session(&mut tx, session, LoginStage::Authenticated, &amr, now).await?;
-                                    tx.record_login(user, now).await?;
+                                    let kind = if recheck {
+                                        "mfa_recheck_ok"
+                                    } else {
+                                        tx.record_login(user, now).await?;
+                                        "login_mfa_ok"
+                                    };
                                     let detail = json!({
                                         "method": "security_key",
                                         "credential": key.id.to_string(),
                                         "user_verified": result.user_verified(),
                                     });
-                                    tx.append_audit(&event(now, "login_mfa_ok", None, Some(user), org, client, detail))
+                                    tx.append_audit(&event(now, kind, None, Some(user), org, client, detail))
                                         .await?;
                                     tx.commit().await?;
                                     return Ok(token);

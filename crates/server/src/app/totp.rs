@@ -15,7 +15,10 @@ use portcullis_core::{Amr, CredentialId, EnrollmentId, LoginStage, PlainToken, U
 use portcullis_store::totp::{TotpCredentialRecord, TotpEnrollmentRecord};
 use serde_json::json;
 
-use super::login::{CurrentSession, SecondFactorKeys, require_stage, rotate_session};
+use super::login::{
+    CurrentSession, SecondFactorKeys, lock_for_mfa_change, method_added, require_challenge, require_mfa_change,
+    require_stage, rotate_session,
+};
 use super::{App, AppError, Client, event, own_event, random};
 
 /// How long a QR code shown during setup stays usable.
@@ -60,7 +63,7 @@ impl App {
         phone: Phone,
         client: &Client,
     ) -> Result<EnrollmentId, AppError> {
-        require_stage(session, LoginStage::MfaSetupRequired)?;
+        require_mfa_change(session, self.now())?;
         let mut bytes = [0u8; totp::SECRET_BYTES];
         getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("the OS random generator failed: {e}")))?;
         let secret = TotpSecret::from_random(bytes);
@@ -86,7 +89,7 @@ impl App {
 
     /// The setup page's content; only for the user who started it, while it is valid.
     pub async fn app_setup(&self, session: &CurrentSession, id: &str) -> Result<AppEnrollment, AppError> {
-        require_stage(session, LoginStage::MfaSetupRequired)?;
+        require_mfa_change(session, self.now())?;
         let enrollment = self.own_enrollment(session, id).await?;
         let secret = self.open_secret(&enrollment.secret_sealed, session.user.id)?;
         let account = session.user.email.to_string();
@@ -110,7 +113,7 @@ impl App {
         code: &str,
         client: &Client,
     ) -> Result<(), AppError> {
-        require_stage(session, LoginStage::MfaSetupRequired)?;
+        require_mfa_change(session, self.now())?;
         let code = TotpCode::parse(code)?;
         let enrollment = self.own_enrollment(session, id).await?;
         let secret = self.open_secret(&enrollment.secret_sealed, session.user.id)?;
@@ -132,6 +135,7 @@ impl App {
             }
         };
         let mut tx = self.store.begin().await?;
+        lock_for_mfa_change(&mut tx, session).await?;
         if !tx.delete_totp_enrollment(enrollment.id).await? {
             return Err(AppError::SetupUnknown);
         }
@@ -145,6 +149,7 @@ impl App {
             created_at: now,
         };
         tx.insert_totp_credential(&credential).await?;
+        method_added(&mut tx, session).await?;
         let detail = json!({ "credential": credential.id.to_string() });
         tx.append_audit(&own_event(session, now, "mfa_totp_added", client, detail))
             .await?;
@@ -183,7 +188,7 @@ impl App {
         code: &str,
         client: &Client,
     ) -> Result<PlainToken, AppError> {
-        require_stage(session, LoginStage::MfaChallenge)?;
+        let recheck = require_challenge(session)?;
         let code = TotpCode::parse(code)?;
         let user = session.user.id;
         let org = session.user.org.map(|(id, _)| id);
@@ -209,9 +214,14 @@ impl App {
                     tx.settle_attempt_success(keys).await?;
                     let token =
                         rotate_session(&mut tx, session, LoginStage::Authenticated, &[Amr::Pwd, Amr::Otp], now).await?;
-                    tx.record_login(user, now).await?;
+                    let kind = if recheck {
+                        "mfa_recheck_ok"
+                    } else {
+                        tx.record_login(user, now).await?;
+                        "login_mfa_ok"
+                    };
                     let detail = json!({ "method": "totp", "drift_steps": drift });
-                    tx.append_audit(&event(now, "login_mfa_ok", None, Some(user), org, client, detail))
+                    tx.append_audit(&event(now, kind, None, Some(user), org, client, detail))
                         .await?;
                     tx.commit().await?;
                     return Ok(token);

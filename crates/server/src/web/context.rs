@@ -48,6 +48,11 @@ impl Ctx {
             }),
             lang: self.tr.lang.code(),
             path: self.path.clone(),
+            menu: self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.stage == portcullis_core::LoginStage::Authenticated),
+            admin_menu: self.session.as_ref().and_then(crate::app::App::administers).is_some(),
         }
     }
 }

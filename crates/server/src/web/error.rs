@@ -8,6 +8,7 @@ use portcullis_core::UnixTime;
 
 use crate::app::AppError;
 use crate::app::security_key::KeyRefusal;
+use portcullis_core::permissions::{ManageRefusal, ResetRefusal};
 use portcullis_core::security_key::PolicyRefusal;
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +67,19 @@ impl WebError {
             A::InvalidCredentials { .. } => (StatusCode::UNAUTHORIZED, "login-error-invalid"),
             A::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "login-error-throttled"),
             A::AccountDisabled => (StatusCode::FORBIDDEN, "login-error-disabled"),
+            A::EnrollmentExpired => (StatusCode::FORBIDDEN, "login-error-enrollment-expired"),
+            A::RecheckRequired => (StatusCode::FORBIDDEN, "error-recheck-required"),
+            A::LastMethod => (StatusCode::CONFLICT, "error-last-method"),
+            A::MethodUnknown => (StatusCode::NOT_FOUND, "error-method-unknown"),
+            A::SessionUnknown => (StatusCode::NOT_FOUND, "error-session-unknown"),
+            A::ResetRefused(refusal) => (StatusCode::FORBIDDEN, reset_refusal_message(*refusal)),
+            A::ManageRefused(refusal) => (StatusCode::FORBIDDEN, manage_refusal_message(*refusal)),
+            A::NotAnAdministrator => (StatusCode::FORBIDDEN, "error-not-admin"),
+            A::UserUnknown => (StatusCode::NOT_FOUND, "error-user-unknown"),
+            A::AlreadyReset => (StatusCode::CONFLICT, "error-already-reset"),
+            A::NotInvited => (StatusCode::CONFLICT, "error-not-invited"),
+            A::Unchanged => (StatusCode::CONFLICT, "error-unchanged"),
+            A::WrongCurrentPassword => (StatusCode::UNPROCESSABLE_ENTITY, "error-wrong-current-password"),
             A::Locked => (StatusCode::TOO_MANY_REQUESTS, "mfa-error-locked"),
             A::Code(_) => (StatusCode::UNPROCESSABLE_ENTITY, "code-error-format"),
             A::CodeRefused { .. } => (StatusCode::UNAUTHORIZED, "code-wrong"),
@@ -88,6 +102,24 @@ impl WebError {
             WebError::App(AppError::CodeRefused { retry_at, .. }) => *retry_at,
             _ => None,
         }
+    }
+}
+
+/// Each refused reset says who can help.
+fn reset_refusal_message(refusal: ResetRefusal) -> &'static str {
+    match refusal {
+        ResetRefusal::OnlyCustomerService => "reset-refused-only-customer-service",
+        ResetRefusal::OnlyMainAdministrator => "reset-refused-only-main-admin",
+        ResetRefusal::NotTheirAdministrator => "reset-refused-not-theirs",
+    }
+}
+
+fn manage_refusal_message(refusal: ManageRefusal) -> &'static str {
+    match refusal {
+        ManageRefusal::OtherOrganization => "manage-refused-other-org",
+        ManageRefusal::OnlyMainAdministrator => "manage-refused-only-main-admin",
+        ManageRefusal::MainAdministratorFixed => "manage-refused-main-admin-fixed",
+        ManageRefusal::OwnAccount => "manage-refused-own-account",
     }
 }
 

@@ -104,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::login::router())
         .merge(routes::invitation::router())
         .merge(routes::mfa::router())
+        .merge(routes::profile::router())
+        .merge(routes::org::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())

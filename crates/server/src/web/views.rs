@@ -20,6 +20,9 @@ pub struct Page {
     pub lang: &'static str,
     /// The current path, for the language links to come back to.
     pub path: String,
+    /// The menu: shown to fully logged-in users; the organization's pages to its administrators.
+    pub menu: bool,
+    pub admin_menu: bool,
 }
 
 /// Renders a template with a status; a template that fails to render is a bug, logged as such.
@@ -39,6 +42,8 @@ pub struct LoginView {
     pub page: Page,
     pub email: String,
     pub error: Option<String>,
+    /// What just happened (e.g. "your MFA was reset, log in to set it up again").
+    pub notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -60,6 +65,8 @@ pub struct InvitationView {
 #[template(path = "mfa_setup.html")]
 pub struct MfaSetupView {
     pub page: Page,
+    /// A logged-in user adding a method (not the first setup): "Finish" goes back to the profile.
+    pub adding: bool,
     /// An authenticator app is verified (its green check).
     pub app_done: bool,
     /// The security keys registered so far (a key's green check).
@@ -89,8 +96,8 @@ impl KeyView {
 /// The security-key box (`key_box.html`): where its script gets options and posts the key's answer.
 pub struct KeyBox {
     pub mode: &'static str,
-    pub start_url: &'static str,
-    pub finish_url: &'static str,
+    pub start_url: String,
+    pub finish_url: String,
     pub button: String,
     /// The message key for a ceremony the browser ended without an answer (it mentions the PIN when
     /// keys must have one: a key without a PIN ends the same way).
@@ -152,6 +159,10 @@ pub struct ChallengeView {
     pub method: &'static str,
     pub has_app: bool,
     pub has_key: bool,
+    /// A logged-in user confirming it is them before an MFA change (not a login).
+    pub recheck: bool,
+    /// Where to go back to after the check (a name for `next_path`), or empty.
+    pub next: String,
     pub key_box: KeyBox,
 }
 
@@ -234,4 +245,200 @@ pub fn error_page(state: &AppState, ctx: &Ctx, status: StatusCode, error: &Error
             reference,
         },
     )
+}
+
+/// One MFA method on the profile.
+pub struct MethodRow {
+    /// "app" or "key" (the remove form's `kind`).
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+    pub model: Option<String>,
+    pub added: String,
+    pub last_used: String,
+}
+
+/// One of the user's sessions on the profile.
+pub struct SessionRow {
+    pub handle: String,
+    pub current: bool,
+    pub device: String,
+    pub ip: String,
+    pub last_seen: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfileView {
+    pub page: Page,
+    pub name: String,
+    pub email: String,
+    pub org: Option<String>,
+    pub role: String,
+    pub methods: Vec<MethodRow>,
+    /// More than one method: each can be removed (the last one only by a reset).
+    pub can_remove: bool,
+    pub sessions: Vec<SessionRow>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "profile_reset.html")]
+pub struct ResetView {
+    pub page: Page,
+}
+
+#[derive(Template)]
+#[template(path = "profile_password.html")]
+pub struct PasswordView {
+    pub page: Page,
+    pub error: Option<String>,
+    pub done: bool,
+}
+
+/// One bar of the dashboard's chart (server-rendered SVG: no script, nothing inline but attributes).
+pub struct Bar {
+    pub label: String,
+    pub count: i64,
+    /// Bar length in the chart's units (0–200).
+    pub width: i64,
+    pub y: i64,
+    pub text_y: i64,
+    pub count_x: i64,
+}
+
+impl Bar {
+    /// Bars for `(label, count)` pairs, scaled to the largest count.
+    pub fn chart(values: &[(String, i64)]) -> Vec<Bar> {
+        let max = values.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, (label, count))| {
+                let width = count * 200 / max;
+                let y = i as i64 * 28;
+                Bar {
+                    label: label.clone(),
+                    count: *count,
+                    width,
+                    y: y + 4,
+                    text_y: y + 19,
+                    count_x: 110 + width + 6,
+                }
+            })
+            .collect()
+    }
+}
+
+/// An audit event as a table row.
+pub struct AuditRow {
+    pub at: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub actor: String,
+    pub target: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "org_dashboard.html")]
+pub struct DashboardView {
+    pub page: Page,
+    pub org: String,
+    pub with_mfa: i64,
+    pub active: i64,
+    pub open_invitations: i64,
+    pub bars: Vec<Bar>,
+    pub chart_height: i64,
+    pub recent: Vec<AuditRow>,
+}
+
+/// A member in the organization's user list.
+pub struct MemberListRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub mfa: String,
+    pub last_login: String,
+}
+
+#[derive(Template)]
+#[template(path = "org_members.html")]
+pub struct MembersView {
+    pub page: Page,
+    pub q: String,
+    pub page_no: i64,
+    pub more: bool,
+    pub may_invite_admins: bool,
+    pub members: Vec<MemberListRow>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org_member.html")]
+pub struct MemberView {
+    pub page: Page,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub mfa: String,
+    pub keys: Vec<String>,
+    /// After a reset: the deadline to set up MFA again.
+    pub enroll_by: Option<String>,
+    pub invited: bool,
+    pub invitation_open: bool,
+    pub disabled: bool,
+    pub is_self: bool,
+    pub is_main_admin: bool,
+    /// The role the main administrator can switch this member to: (value, button text).
+    pub role_choice: Option<(&'static str, String)>,
+    pub may_hand_over: bool,
+    pub events: Vec<AuditRow>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org_audit.html")]
+pub struct AuditView {
+    pub page: Page,
+    /// (kind, label) choices for the filter.
+    pub kinds: Vec<(String, String)>,
+    /// (user id, email) choices for the filter.
+    pub users: Vec<(String, String)>,
+    pub user: String,
+    pub kind: String,
+    pub from: String,
+    pub until: String,
+    pub rows: Vec<AuditRow>,
+    pub export_query: String,
+    pub next_page: Option<String>,
+}
+
+/// The rows `audit_table.html` shows, whichever page includes it.
+trait AuditRows {
+    fn rows_or_recent(&self) -> &[AuditRow];
+}
+
+impl AuditRows for DashboardView {
+    fn rows_or_recent(&self) -> &[AuditRow] {
+        &self.recent
+    }
+}
+
+impl AuditRows for MemberView {
+    fn rows_or_recent(&self) -> &[AuditRow] {
+        &self.events
+    }
+}
+
+impl AuditRows for AuditView {
+    fn rows_or_recent(&self) -> &[AuditRow] {
+        &self.rows
+    }
 }

@@ -4,12 +4,15 @@
 
 mod helpers;
 
+mod actors;
 mod browser;
 mod cli;
 mod health;
 mod invitation;
 mod login;
 mod mfa;
+mod org;
+mod profile;
 mod security;
 mod security_key;
 mod startup;

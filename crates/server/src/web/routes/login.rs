@@ -1,7 +1,7 @@
 //! `/login` (the password step) and `/logout`.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -23,13 +23,25 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(view_logout_post))
 }
 
-async fn view_login(State(state): State<AppState>, ctx: Ctx) -> Response {
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn view_login(State(state): State<AppState>, ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
+    // What the user just did elsewhere, from a fixed list.
+    let notice = match query.done.as_deref() {
+        Some("reset") => Some(ctx.tr.t("login-notice-reset")),
+        Some("logged-out") => Some(ctx.tr.t("login-notice-logged-out")),
+        _ => None,
+    };
     render(
         StatusCode::OK,
         &LoginView {
             page: ctx.page(&state),
             email: String::new(),
             error: None,
+            notice,
         },
     )
 }
@@ -72,6 +84,7 @@ async fn view_login_post(
                     page,
                     email: form.email,
                     error,
+                    notice: None,
                 },
             );
             if let AppError::Throttled { retry_at }

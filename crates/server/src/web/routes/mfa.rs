@@ -1,5 +1,10 @@
 //! `/mfa/…`: setting up the second factor during the first login, and the challenge at every later
 //! login. Each page is reachable only at its stage of the login flow; anyone else is sent on.
+//!
+//! A logged-in user comes here too: the setup pages add another method (profile → "Add another
+//! method"), and the challenge is the fresh check before an MFA change (`?next=` names where to go
+//! back to, from a fixed list, never a URL). Setup pages need a check in the last 5 minutes; without
+//! one the user is sent through the challenge first and comes back.
 
 use axum::Json;
 use axum::Router;
@@ -8,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use portcullis_core::LoginStage;
+use portcullis_core::login::mfa_is_fresh;
 use portcullis_core::security_key::{MfaKind, UserVerification, first_method};
 use portcullis_core::totp::Phone;
 use serde::Deserialize;
@@ -39,21 +45,46 @@ pub fn router() -> Router<AppState> {
         .route("/mfa/challenge/key/start", post(key_login_start))
 }
 
-/// The session if it is at `stage`; otherwise the path where the user belongs instead.
-fn at_stage(ctx: &Ctx, stage: LoginStage) -> Result<&CurrentSession, &'static str> {
+/// Where a fresh check sends the user back to: a name from the query, never a URL (no open redirect).
+pub fn next_path(next: Option<&str>) -> Option<&'static str> {
+    match next? {
+        "setup" => Some("/mfa/setup"),
+        "setup-app" => Some("/mfa/setup/app"),
+        "setup-key" => Some("/mfa/setup/key"),
+        "profile" => Some("/profile"),
+        "reset" => Some("/profile/reset"),
+        "handover" => Some("/org/users"),
+        _ => None,
+    }
+}
+
+/// The session for the setup pages: at the setup stage, or logged in with a fresh check; otherwise
+/// the path where the user belongs instead (the challenge, for a check that is not fresh).
+fn at_setup(ctx: &Ctx, now: portcullis_core::UnixTime) -> Result<&CurrentSession, &'static str> {
     match &ctx.session {
         None => Err("/login"),
-        Some(session) if session.stage == stage => Ok(session),
-        Some(session) => Err(match session.stage {
-            LoginStage::MfaSetupRequired => "/mfa/setup",
-            LoginStage::MfaChallenge => "/mfa/challenge",
-            LoginStage::Authenticated => "/",
-        }),
+        Some(session) => match session.stage {
+            LoginStage::MfaSetupRequired => Ok(session),
+            LoginStage::Authenticated if mfa_is_fresh(session.mfa_at, now) => Ok(session),
+            LoginStage::Authenticated => Err("/mfa/challenge?next=setup"),
+            LoginStage::MfaChallenge => Err("/mfa/challenge"),
+        },
+    }
+}
+
+/// The session for the challenge: at the challenge stage, or logged in (a fresh check).
+fn at_challenge(ctx: &Ctx) -> Result<&CurrentSession, &'static str> {
+    match &ctx.session {
+        None => Err("/login"),
+        Some(session) => match session.stage {
+            LoginStage::MfaChallenge | LoginStage::Authenticated => Ok(session),
+            LoginStage::MfaSetupRequired => Err("/mfa/setup"),
+        },
     }
 }
 
 async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -63,6 +94,7 @@ async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
         StatusCode::OK,
         &MfaSetupView {
             page: ctx.page(&state),
+            adding: session.stage == LoginStage::Authenticated,
             app_done: summary.apps > 0,
             keys: keys.iter().map(KeyView::of).collect(),
             error: None,
@@ -78,10 +110,13 @@ async fn view_finish_post(
     ctx: Ctx,
     Form(Empty {}): Form<Empty>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
+    if session.stage == LoginStage::Authenticated {
+        return Ok(see_other("/profile"));
+    }
     match state.app.finish_mfa_setup(session, &ctx.client).await {
         Ok(token) => Ok(see_other_with_cookie(
             "/",
@@ -93,6 +128,7 @@ async fn view_finish_post(
                 StatusCode::CONFLICT,
                 &MfaSetupView {
                     page: ctx.page(&state),
+                    adding: false,
                     app_done: false,
                     keys: Vec::new(),
                     error,
@@ -104,7 +140,7 @@ async fn view_finish_post(
 }
 
 async fn view_phone(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    match at_setup(&ctx, state.app.now()) {
         Ok(_) => render(
             StatusCode::OK,
             &PhoneView {
@@ -127,7 +163,7 @@ async fn view_phone_post(
     ctx: Ctx,
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -146,7 +182,7 @@ async fn view_phone_post(
 }
 
 async fn view_app_setup(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -169,7 +205,7 @@ async fn view_app_setup_post(
     Path(id): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -189,6 +225,17 @@ async fn view_app_setup_post(
 #[derive(Deserialize)]
 struct MethodQuery {
     method: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Where a passed challenge leads: the page that asked for it, else the start page.
+fn after_challenge(next: Option<&str>) -> &'static str {
+    next_path(next).unwrap_or("/")
 }
 
 async fn view_challenge(
@@ -196,12 +243,12 @@ async fn view_challenge(
     ctx: Ctx,
     Query(query): Query<MethodQuery>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaChallenge) {
+    let session = match at_challenge(&ctx) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
     let asked = query.method.as_deref().and_then(MfaKind::parse);
-    let view = challenge_view(&state, &ctx, session, asked, None, false).await?;
+    let view = challenge_view(&state, &ctx, session, asked, query.next.as_deref(), None, false).await?;
     Ok(render(StatusCode::OK, &view))
 }
 
@@ -211,9 +258,20 @@ async fn challenge_view(
     ctx: &Ctx,
     session: &CurrentSession,
     asked: Option<MfaKind>,
+    next: Option<&str>,
     error: Option<String>,
     clock_help: bool,
 ) -> Result<ChallengeView, WebError> {
+    // Only known names travel on; anything else is dropped.
+    let next = next
+        .filter(|n| next_path(Some(n)).is_some())
+        .unwrap_or_default()
+        .to_owned();
+    let query = if next.is_empty() {
+        String::new()
+    } else {
+        format!("?next={next}")
+    };
     let summary = state.app.mfa_summary(session).await?;
     let (has_app, has_key) = (summary.apps > 0, summary.keys > 0);
     let first = first_method(
@@ -232,10 +290,12 @@ async fn challenge_view(
         method: method.as_str(),
         has_app,
         has_key,
+        recheck: session.stage == LoginStage::Authenticated,
+        next,
         key_box: KeyBox {
             mode: "login",
-            start_url: "/mfa/challenge/key/start",
-            finish_url: "/mfa/challenge/key",
+            start_url: "/mfa/challenge/key/start".to_owned(),
+            finish_url: format!("/mfa/challenge/key{query}"),
             button: ctx.tr.t("challenge-key-button"),
             cancelled: KeyBox::cancelled_message(state.app.keys.user_verification() == UserVerification::Required),
         },
@@ -245,22 +305,33 @@ async fn challenge_view(
 async fn view_challenge_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    Query(query): Query<NextQuery>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaChallenge) {
+    let session = match at_challenge(&ctx) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
+    let next = query.next.as_deref();
     match state.app.verify_totp_login(session, &form.code, &ctx.client).await {
         Ok(token) => Ok(see_other_with_cookie(
-            "/",
+            after_challenge(next),
             &state.cookies.set(state.cookies.session, Some(token.expose()), true),
         )),
         Err(err) if err.is_internal() => Err(err.into()),
         Err(err) => {
             let status = WebError::status_of(&err).0;
             let error = Some(form_message(&ctx.tr, &err, state.app.now()));
-            let view = challenge_view(&state, &ctx, session, Some(MfaKind::App), error, is_clock_off(&err)).await?;
+            let view = challenge_view(
+                &state,
+                &ctx,
+                session,
+                Some(MfaKind::App),
+                next,
+                error,
+                is_clock_off(&err),
+            )
+            .await?;
             Ok(with_retry_after(render(status, &view), &err, &state))
         }
     }
@@ -309,8 +380,8 @@ async fn key_setup_view(
         keys: keys.iter().map(KeyView::of).collect(),
         key_box: KeyBox {
             mode: "register",
-            start_url: "/mfa/setup/key/start",
-            finish_url: "/mfa/setup/key",
+            start_url: "/mfa/setup/key/start".to_owned(),
+            finish_url: "/mfa/setup/key".to_owned(),
             button: ctx.tr.t("key-enroll"),
             cancelled: KeyBox::cancelled_message(pin_required),
         },
@@ -320,7 +391,7 @@ async fn key_setup_view(
 }
 
 async fn view_key_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -357,7 +428,7 @@ async fn key_setup_start(
     ctx: Ctx,
     Form(Empty {}): Form<Empty>,
 ) -> Result<Response, WebError> {
-    let Ok(session) = at_stage(&ctx, LoginStage::MfaSetupRequired) else {
+    let Ok(session) = at_setup(&ctx, state.app.now()) else {
         return Ok(stage_json(&ctx));
     };
     let result = state.app.start_key_setup(session, &ctx.client).await;
@@ -377,7 +448,7 @@ async fn view_key_setup_post(
     ctx: Ctx,
     Form(form): Form<KeyAnswerForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -409,7 +480,7 @@ async fn view_key_rename_post(
     Path(id): Path<String>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaSetupRequired) {
+    let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -429,7 +500,7 @@ async fn key_login_start(
     ctx: Ctx,
     Form(Empty {}): Form<Empty>,
 ) -> Result<Response, WebError> {
-    let Ok(session) = at_stage(&ctx, LoginStage::MfaChallenge) else {
+    let Ok(session) = at_challenge(&ctx) else {
         return Ok(stage_json(&ctx));
     };
     let result = state.app.start_key_login(session).await;
@@ -439,9 +510,10 @@ async fn key_login_start(
 async fn view_challenge_key_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    Query(query): Query<NextQuery>,
     Form(form): Form<KeyAnswerForm>,
 ) -> Result<Response, WebError> {
-    let session = match at_stage(&ctx, LoginStage::MfaChallenge) {
+    let session = match at_challenge(&ctx) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
@@ -451,14 +523,23 @@ async fn view_challenge_key_post(
         .await
     {
         Ok(token) => Ok(see_other_with_cookie(
-            "/",
+            after_challenge(query.next.as_deref()),
             &state.cookies.set(state.cookies.session, Some(token.expose()), true),
         )),
         Err(err) if err.is_internal() || matches!(err, AppError::WrongStage) => Err(err.into()),
         Err(err) => {
             let status = WebError::status_of(&err).0;
             let error = Some(form_message(&ctx.tr, &err, state.app.now()));
-            let view = challenge_view(&state, &ctx, session, Some(MfaKind::Key), error, false).await?;
+            let view = challenge_view(
+                &state,
+                &ctx,
+                session,
+                Some(MfaKind::Key),
+                query.next.as_deref(),
+                error,
+                false,
+            )
+            .await?;
             Ok(with_retry_after(render(status, &view), &err, &state))
         }
     }

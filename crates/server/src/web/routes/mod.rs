@@ -6,6 +6,8 @@
 //! | `/login`, `/logout` | [`login`] |
 //! | `/mfa/setup…` (app and security key), `/mfa/challenge…` | [`mfa`] |
 //! | `/invitation/{token}` | [`invitation`] |
+//! | `/profile…` | [`profile`] |
+//! | `/org…` (dashboard, users, audit) | [`org`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
 //! | `/healthz`, `/readyz` | [`health`] |
@@ -17,6 +19,8 @@ pub mod invitation;
 pub mod lang;
 pub mod login;
 pub mod mfa;
+pub mod org;
+pub mod profile;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -100,6 +104,31 @@ pub fn form_message(tr: &Tr, err: &AppError, now: UnixTime) -> String {
     }
 }
 
+/// The Unix time of midnight UTC of a `YYYY-MM-DD` day (the audit filter's dates); `None` if it is not
+/// a real date. Days-from-civil (Howard Hinnant's algorithm), the inverse of [`format_utc`].
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1970..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month[month as usize - 1]
+    {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400)
+}
+
 /// `2026-12-06 14:05` for a Unix time (UTC); written out by hand to avoid a date crate for one line.
 pub fn format_utc(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
@@ -119,4 +148,21 @@ pub fn format_utc(secs: i64) -> String {
         rem / 3600,
         (rem % 3600) / 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_utc, parse_date};
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        for day in ["2024-02-29", "2026-11-29", "2000-03-01", "2099-12-31"] {
+            let secs = parse_date(day).unwrap();
+            assert_eq!(format_utc(secs), format!("{day} 00:00"));
+        }
+        for bad in ["2026-02-29", "2026-13-01", "2026-00-10", "26-1-1x", "", "1969-12-31"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,0 +1,509 @@
+//! Administrators manage their own organization's members: the list with MFA state, invitations
+//! (send, resend, revoke), disable and enable, roles, the hand-over of the main-administrator role,
+//! MFA resets; and they read their organization's audit log and dashboard.
+//!
+//! Every decision is made by the core (`portcullis_core::permissions`) on data read inside the
+//! transaction that acts on it: the actor is re-read and the target locked, so a role that changed a
+//! moment ago counts, and two administrators acting on one user go one after the other. Refusals are
+//! audited and answered with who can help.
+
+use portcullis_core::permissions::{ManageRefusal, OrgAdmin, Party, ResetGrant, may_reset_mfa, org_admin};
+use portcullis_core::{Email, LoginStage, OrgId, OrgName, OrgRole, UserId, UserStatus};
+use portcullis_store::audit::AuditFilter;
+use portcullis_store::members::{MemberRow, OrgMfaCounts};
+use portcullis_store::records::{AuditEvent, UserRecord};
+use portcullis_store::security_keys::{MfaSummary, SecurityKeyRecord};
+use serde_json::json;
+
+use super::admin::{Invitation, invitee};
+use super::login::{CurrentSession, require_mfa_change, require_stage};
+use super::profile::{ResetBy, reset_mfa_in};
+use super::{App, AppError, Client, event};
+
+/// Members shown per page of the user list.
+pub const MEMBERS_PER_PAGE: i64 = 50;
+/// Largest page of audit events (also the export's batch).
+pub const AUDIT_PAGE_MAX: i64 = 500;
+
+/// How the matrix sees a user.
+pub fn party(user: &UserRecord) -> Party {
+    Party {
+        id: user.id,
+        org: user.org,
+        platform: user.platform_role,
+    }
+}
+
+/// One member's page.
+#[derive(Debug, Clone)]
+pub struct MemberDetail {
+    pub user: UserRecord,
+    pub mfa: MfaSummary,
+    pub keys: Vec<SecurityKeyRecord>,
+    pub invitation_open: bool,
+    pub events: Vec<AuditEvent>,
+}
+
+/// The dashboard's numbers.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub org_name: Option<OrgName>,
+    pub counts: OrgMfaCounts,
+    pub open_invitations: i64,
+    pub recent: Vec<AuditEvent>,
+}
+
+impl App {
+    /// The session user's administrator standing, from the user as stored now.
+    async fn admin_in(&self, tx: &mut portcullis_store::Tx, session: &CurrentSession) -> Result<OrgAdmin, AppError> {
+        require_stage(session, LoginStage::Authenticated)?;
+        let actor = tx
+            .find_user(session.user.id)
+            .await?
+            .ok_or(AppError::NotAnAdministrator)?;
+        org_admin(&party(&actor)).ok_or(AppError::NotAnAdministrator)
+    }
+
+    /// Whether the session user administers an organization (for the menu).
+    pub fn administers(session: &CurrentSession) -> Option<OrgAdmin> {
+        (session.stage == LoginStage::Authenticated)
+            .then(|| org_admin(&party(&session.user)))
+            .flatten()
+    }
+
+    /// Reads and locks a target user by the id from a form; a malformed or unknown id is unknown.
+    async fn target_in(&self, tx: &mut portcullis_store::Tx, id: &str) -> Result<UserRecord, AppError> {
+        let id = UserId::parse(id).map_err(|_| AppError::UserUnknown)?;
+        tx.lock_user(id).await?.ok_or(AppError::UserUnknown)
+    }
+
+    /// Audits a refused member-management action in its own transaction, then returns the refusal.
+    async fn refuse(
+        &self,
+        admin: &OrgAdmin,
+        target: &UserRecord,
+        action: &str,
+        refusal: ManageRefusal,
+        client: &Client,
+    ) -> AppError {
+        let now = self.now();
+        let detail = json!({ "action": action, "reason": refusal.as_str() });
+        let result = async {
+            let mut tx = self.store.begin().await?;
+            tx.append_audit(&event(
+                now,
+                "admin_action_refused",
+                Some(admin.actor),
+                Some(target.id),
+                Some(admin.org),
+                client,
+                detail,
+            ))
+            .await?;
+            tx.commit().await
+        }
+        .await;
+        match result {
+            Ok(()) => AppError::ManageRefused(refusal),
+            Err(err) => err.into(),
+        }
+    }
+
+    /// The organization's members matching `search`, a page at a time; true if there are more.
+    pub async fn members(
+        &self,
+        session: &CurrentSession,
+        search: &str,
+        page: i64,
+    ) -> Result<(Vec<MemberRow>, bool), AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let offset = page.max(0).saturating_mul(MEMBERS_PER_PAGE);
+        let mut rows = tx
+            .org_members(admin.org, search, self.now(), MEMBERS_PER_PAGE + 1, offset)
+            .await?;
+        let more = rows.len() as i64 > MEMBERS_PER_PAGE;
+        rows.truncate(MEMBERS_PER_PAGE as usize);
+        Ok((rows, more))
+    }
+
+    pub async fn member(&self, session: &CurrentSession, id: &str) -> Result<MemberDetail, AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let id = UserId::parse(id).map_err(|_| AppError::UserUnknown)?;
+        let user = tx.find_user(id).await?.ok_or(AppError::UserUnknown)?;
+        // Someone of another organization is as unknown as a forged id.
+        admin.may_view(&party(&user)).map_err(|_| AppError::UserUnknown)?;
+        let mfa = tx.mfa_summary(user.id).await?;
+        let keys = tx.security_keys_of(user.id).await?;
+        let invitation_open = tx.has_open_invitation(user.id, self.now()).await?;
+        let events = tx
+            .audit_events(&AuditFilter {
+                org: Some(admin.org),
+                user: Some(user.id),
+                limit: 20,
+                ..AuditFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        Ok(MemberDetail {
+            user,
+            mfa,
+            keys,
+            invitation_open,
+            events,
+        })
+    }
+
+    /// Invites someone to the administrator's organization.
+    pub async fn invite_member(
+        &self,
+        session: &CurrentSession,
+        email: &str,
+        role: OrgRole,
+        client: &Client,
+    ) -> Result<Invitation, AppError> {
+        let email = Email::parse(email)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        admin.may_invite(role).map_err(AppError::ManageRefused)?;
+        if tx.find_user_by_email(&email).await?.is_some() {
+            return Err(AppError::EmailTaken);
+        }
+        let org_name = tx.find_org(admin.org).await?.map(|o| o.name);
+        let user = invitee(email, Some((admin.org, role)), None, now)?;
+        let mut invitation = self.insert_invitation(&mut tx, user, Some(admin.actor), client).await?;
+        invitation.org_name = org_name;
+        tx.commit().await?;
+        Ok(invitation)
+    }
+
+    /// A new invitation link for a member who has not accepted yet; the old link stops working.
+    pub async fn resend_invitation(
+        &self,
+        session: &CurrentSession,
+        id: &str,
+        client: &Client,
+    ) -> Result<Invitation, AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let target = self.target_in(&mut tx, id).await?;
+        if let Err(refusal) = admin.may_manage(&party(&target)) {
+            drop(tx);
+            return Err(self.refuse(&admin, &target, "resend_invitation", refusal, client).await);
+        }
+        if target.status != UserStatus::Invited {
+            return Err(AppError::NotInvited);
+        }
+        tx.expire_invitations_of(target.id, now).await?;
+        let (link, expires_at) = self
+            .new_invitation_link(&mut tx, target.id, Some(admin.actor), false, now)
+            .await?;
+        tx.append_audit(&event(
+            now,
+            "invitation_resent",
+            Some(admin.actor),
+            Some(target.id),
+            Some(admin.org),
+            client,
+            json!({ "expires_at": expires_at.0 }),
+        ))
+        .await?;
+        let org_name = tx.find_org(admin.org).await?.map(|o| o.name);
+        tx.commit().await?;
+        Ok(Invitation {
+            user_id: target.id,
+            email: target.email,
+            link,
+            expires_at,
+            org_name,
+        })
+    }
+
+    /// Withdraws an invitation that was not accepted: the invited account goes, the email is free.
+    pub async fn revoke_invitation(&self, session: &CurrentSession, id: &str, client: &Client) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let target = self.target_in(&mut tx, id).await?;
+        if let Err(refusal) = admin.may_manage(&party(&target)) {
+            drop(tx);
+            return Err(self.refuse(&admin, &target, "revoke_invitation", refusal, client).await);
+        }
+        if !tx.delete_invited_user(target.id).await? {
+            return Err(AppError::NotInvited);
+        }
+        tx.append_audit(&event(
+            now,
+            "invitation_revoked",
+            Some(admin.actor),
+            Some(target.id),
+            Some(admin.org),
+            client,
+            json!({}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables (ending every session at once) or enables a member.
+    pub async fn set_member_enabled(
+        &self,
+        session: &CurrentSession,
+        id: &str,
+        enabled: bool,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let target = self.target_in(&mut tx, id).await?;
+        let action = if enabled { "enable" } else { "disable" };
+        if let Err(refusal) = admin.may_manage(&party(&target)) {
+            drop(tx);
+            return Err(self.refuse(&admin, &target, action, refusal, client).await);
+        }
+        let (from, to) = if enabled {
+            (UserStatus::Disabled, UserStatus::Active)
+        } else {
+            (UserStatus::Active, UserStatus::Disabled)
+        };
+        if !tx.set_user_status(target.id, from, to, now).await? {
+            return Err(AppError::Unchanged);
+        }
+        let ended = if enabled {
+            0
+        } else {
+            tx.delete_sessions_of(target.id).await?
+        };
+        let kind = if enabled { "user_enabled" } else { "user_disabled" };
+        tx.append_audit(&event(
+            now,
+            kind,
+            Some(admin.actor),
+            Some(target.id),
+            Some(admin.org),
+            client,
+            json!({ "sessions_ended": ended }),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Employee ↔ user administrator (the main administrator only).
+    pub async fn change_member_role(
+        &self,
+        session: &CurrentSession,
+        id: &str,
+        to: OrgRole,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let target = self.target_in(&mut tx, id).await?;
+        if let Err(refusal) = admin.may_change_role(&party(&target), to) {
+            drop(tx);
+            return Err(self.refuse(&admin, &target, "change_role", refusal, client).await);
+        }
+        let Some((_, from)) = target.org else {
+            return Err(AppError::UserUnknown);
+        };
+        if from == to || !tx.set_org_role(target.id, admin.org, from, to, now).await? {
+            return Err(AppError::Unchanged);
+        }
+        tx.append_audit(&event(
+            now,
+            "role_changed",
+            Some(admin.actor),
+            Some(target.id),
+            Some(admin.org),
+            client,
+            json!({ "from": from.as_str(), "to": to.as_str() }),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The main administrator hands the role to another active member and becomes a user
+    /// administrator, in one transaction: there is exactly one main administrator before and after.
+    pub async fn hand_over_main_admin(
+        &self,
+        session: &CurrentSession,
+        id: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        require_mfa_change(session, now)?;
+        let mut tx = self.store.begin().await?;
+        let target_id = UserId::parse(id).map_err(|_| AppError::UserUnknown)?;
+        // Both rows locked, in one order, so two hand-overs cannot deadlock or interleave.
+        let (first, second) = if session.user.id.to_string() < target_id.to_string() {
+            (session.user.id, target_id)
+        } else {
+            (target_id, session.user.id)
+        };
+        tx.lock_user(first).await?;
+        tx.lock_user(second).await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let target = tx.find_user(target_id).await?.ok_or(AppError::UserUnknown)?;
+        if let Err(refusal) = admin.may_hand_over(&party(&target)) {
+            drop(tx);
+            return Err(self.refuse(&admin, &target, "hand_over", refusal, client).await);
+        }
+        if target.status != UserStatus::Active {
+            return Err(AppError::AccountDisabled);
+        }
+        let Some((_, target_role)) = target.org else {
+            return Err(AppError::UserUnknown);
+        };
+        // Demote first: the unique index allows one main administrator at every statement.
+        if !tx
+            .set_org_role(admin.actor, admin.org, OrgRole::MainAdmin, OrgRole::UserAdmin, now)
+            .await?
+            || !tx
+                .set_org_role(target.id, admin.org, target_role, OrgRole::MainAdmin, now)
+                .await?
+        {
+            return Err(AppError::Unchanged);
+        }
+        tx.append_audit(&event(
+            now,
+            "main_admin_handed_over",
+            Some(admin.actor),
+            Some(target.id),
+            Some(admin.org),
+            client,
+            json!({ "previous_role": target_role.as_str() }),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Resets another user's MFA, if the matrix allows (`reason` is recorded; customer service gives
+    /// one). A refusal is audited and says who can help.
+    pub async fn reset_user_mfa(
+        &self,
+        session: &CurrentSession,
+        id: &str,
+        reason: Option<&str>,
+        client: &Client,
+    ) -> Result<ResetGrant, AppError> {
+        require_stage(session, LoginStage::Authenticated)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let actor = tx.find_user(session.user.id).await?.ok_or(AppError::UserUnknown)?;
+        let target = self.target_in(&mut tx, id).await?;
+        let grant = match may_reset_mfa(&party(&actor), &party(&target)) {
+            Ok(ResetGrant::Own) => return Err(AppError::WrongStage),
+            Ok(grant) => grant,
+            Err(refusal) => {
+                drop(tx);
+                let mut tx = self.store.begin().await?;
+                let detail = json!({ "reason": refusal.as_str() });
+                tx.append_audit(&event(
+                    now,
+                    "mfa_reset_refused",
+                    Some(actor.id),
+                    Some(target.id),
+                    actor.org.map(|(id, _)| id),
+                    client,
+                    detail,
+                ))
+                .await?;
+                tx.commit().await?;
+                return Err(AppError::ResetRefused(refusal));
+            }
+        };
+        if target.status == UserStatus::Invited {
+            return Err(AppError::NotInvited);
+        }
+        // A second administrator a moment later finds nothing to reset: say so, change nothing.
+        if tx.count_mfa_methods(target.id).await? == 0 && target.mfa_enroll_by.is_some_and(|by| by > now) {
+            return Err(AppError::AlreadyReset);
+        }
+        let by = ResetBy { actor: actor.id, grant };
+        let enroll_by = now.plus_secs(self.mfa_enrollment_window);
+        reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
+        if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+            tx.append_audit(&event(
+                now,
+                "mfa_reset_reason",
+                Some(actor.id),
+                Some(target.id),
+                target.org.map(|(id, _)| id),
+                client,
+                json!({ "reason": reason.chars().take(500).collect::<String>() }),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(grant)
+    }
+
+    /// The organization's audit events matching `filter` (its `org` is always the administrator's).
+    pub async fn org_audit(
+        &self,
+        session: &CurrentSession,
+        mut filter: AuditFilter,
+    ) -> Result<Vec<(i64, AuditEvent)>, AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        filter.org = Some(admin.org);
+        filter.limit = filter.limit.clamp(1, AUDIT_PAGE_MAX);
+        Ok(tx.audit_events(&filter).await?)
+    }
+
+    /// The kinds of event in the organization's log, and its members' emails by id, for the log view.
+    pub async fn org_audit_labels(
+        &self,
+        session: &CurrentSession,
+    ) -> Result<(Vec<String>, Vec<(UserId, Email)>), AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let kinds = tx.audit_kinds(admin.org).await?;
+        let users = tx
+            .list_users(Some(admin.org))
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        Ok((kinds, users))
+    }
+
+    pub async fn dashboard(&self, session: &CurrentSession) -> Result<Dashboard, AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, session).await?;
+        let counts = tx.org_mfa_counts(admin.org).await?;
+        let open_invitations = tx.count_open_invitations(admin.org, self.now()).await?;
+        let recent = tx
+            .audit_events(&AuditFilter {
+                org: Some(admin.org),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        Ok(Dashboard {
+            org_name: tx.find_org(admin.org).await?.map(|o| o.name),
+            counts,
+            open_invitations,
+            recent,
+        })
+    }
+
+    /// The organization an administrator's session belongs to.
+    pub fn admin_org(session: &CurrentSession) -> Option<OrgId> {
+        Self::administers(session).map(|a| a.org)
+    }
+}
