@@ -495,3 +495,54 @@ async fn a_cancelled_or_timed_out_ceremony_gets_its_own_message() {
     }
     chrome.quit().await;
 }
+
+/// "New phone": a user with a security key opens the profile from the menu, resets after confirming
+/// with the key (the check from the login is older than 5 minutes), is logged out, and the next login
+/// goes straight to setup.
+#[tokio::test]
+async fn a_user_resets_their_mfa_from_the_profile() {
+    let test = "browser::a_user_resets_their_mfa_from_the_profile";
+    let Some(chrome) = chrome(test).await else { return };
+    let app = TestApp::on_localhost(|_| {}).await;
+    let link = app.invite("reset@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    let key = chrome.plug_in_key(false).await;
+    enroll(&chrome).await;
+    chrome.click("form[action='/mfa/setup/finish'] button").await;
+    chrome.wait_for_path("/").await;
+
+    chrome.click("nav.menu a[href='/profile']").await;
+    chrome.wait_for_path("/profile").await;
+    let page = chrome.source().await;
+    assert!(page.contains("Extra verification (MFA)") && page.contains("This is your only method"));
+
+    app.clock.advance(6 * 60);
+    chrome.click("a[href='/profile/reset']").await;
+    chrome.wait_for_path("/mfa/challenge").await;
+    chrome.wait_for_text("h1", "Confirm it is you").await;
+    chrome.click("button[data-start]").await;
+    chrome.wait_for_path("/profile/reset").await;
+    chrome.click("form[action='/profile/reset'] button").await;
+    chrome.wait_for_path("/login").await;
+    chrome.wait_for_text(".notice", "Your MFA has been reset").await;
+    assert_eq!(
+        chrome.credentials(&key).await.len(),
+        1,
+        "the key itself keeps its credential"
+    );
+
+    chrome.fill("#email", "reset@example.com").await;
+    chrome.fill("#password", GOOD_PASSWORD).await;
+    chrome.click("main form button[type=submit]").await;
+    chrome.wait_for_path("/mfa/setup").await;
+    assert!(!chrome.source().await.contains("class=\"check\""), "no method left");
+    // The same key can be enrolled again: the server forgot it.
+    enroll(&chrome).await;
+    assert!(chrome.source().await.contains("class=\"check\""));
+    let kinds = app.audit_kinds(10).await;
+    assert!(
+        kinds.iter().any(|k| k == "mfa_reset") && kinds.iter().any(|k| k == "mfa_recheck_ok"),
+        "{kinds:?}"
+    );
+    chrome.quit().await;
+}
