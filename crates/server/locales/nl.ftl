@@ -189,3 +189,47 @@ challenge-key-intro = Steek uw beveiligingssleutel erin, klik op de knop hierond
 challenge-key-button = Beveiligingssleutel gebruiken
 challenge-use-app = Toch de authenticator-app gebruiken
 challenge-use-key = Toch een beveiligingssleutel gebruiken
+
+# E-mails. Elke e-mail zegt wat er gebeurde, wanneer, en wat te doen als u het niet was.
+email-greeting = Goedendag,
+email-when = Wanneer: { $when } (UTC)
+email-footer = Dit is een automatisch bericht van { $service } over uw account. Antwoorden worden niet gelezen.
+email-contact-administrator = uw beheerder
+email-contact-customer-service = de klantenservice
+email-contact-either = uw beheerder (of de klantenservice, als u niet bij een organisatie hoort)
+email-not-you-urgent = Was u dit niet? Neem dan meteen contact op met { $contact }: iemand anders kan misschien inloggen op uw account.
+
+email-invitation-subject = Uitnodiging voor { $service }
+email-invitation-by-org = { $inviter } heeft u namens { $org } uitgenodigd voor { $service }.
+email-invitation-org = U bent namens { $org } uitgenodigd voor { $service }.
+email-invitation-by = { $inviter } heeft u uitgenodigd voor { $service }.
+email-invitation-plain = U bent uitgenodigd voor { $service }.
+email-invitation-role = Uw rol: { $role }.
+email-invitation-next = Open de link hieronder om uw wachtwoord te kiezen. Daarna stelt u een tweede stap voor het inloggen in: een authenticator-app of een beveiligingssleutel.
+email-invitation-button = Uw account instellen
+email-invitation-expires = De link werkt één keer en is geldig tot { $when } (UTC). Stuur deze e-mail niet door: de link is alleen voor u.
+email-invitation-unexpected = Had u deze uitnodiging niet verwacht? Negeer deze e-mail dan; zonder de link kan niemand het account gebruiken.
+
+email-mfa-reset-subject = Uw extra verificatie (MFA) is gereset
+email-mfa-reset-self = U hebt de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-self-next = Bij uw volgende inlog stelt u een nieuwe methode in: een authenticator-app of een beveiligingssleutel.
+email-mfa-reset-by-org-admin = Een { $role } van { $org } heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-by-admin = Een beheerder heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-by-support = De klantenservice heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-enroll-by = Log in en stel vóór { $when } (UTC) een nieuwe methode in (een authenticator-app of een beveiligingssleutel). Daarna moet u opnieuw om een reset vragen.
+
+email-mfa-added-subject = Er is een inlogmethode aan uw account toegevoegd
+email-mfa-added-app = Er is een authenticator-app aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-added-key = Er is een beveiligingssleutel aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-added-key-named = Er is een beveiligingssleutel ("{ $name }") aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-removed-subject = Er is een inlogmethode van uw account verwijderd
+email-mfa-removed-app = Er is een authenticator-app van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+email-mfa-removed-key = Er is een beveiligingssleutel van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+email-mfa-removed-key-named = De beveiligingssleutel "{ $name }" is van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+
+email-throttled-subject = Mislukte inlogpogingen op uw account
+email-throttled-password = Er zijn meerdere verkeerde wachtwoorden ingevoerd voor uw account. Ter bescherming gaat inloggen nu trager: de volgende poging kan vanaf { $until } (UTC), en elke nieuwe mislukte poging maakt de wachttijd langer.
+email-throttled-password-you = Was u dit zelf? Wacht dan even en probeer het opnieuw.
+email-throttled-password-not-you = Was u dit niet? Er is niemand binnengekomen: de vertraging beschermt uw account. Gebeurt het vaker, neem dan contact op met { $contact }.
+email-throttled-second-factor = Uw wachtwoord is goed ingevoerd, maar de tweede stap (een code uit uw authenticator-app of uw beveiligingssleutel) mislukte daarna meerdere keren. Ter bescherming gaat inloggen nu trager: de volgende poging kan vanaf { $until } (UTC).
+email-throttled-second-factor-not-you = Was u dit niet? Dan kent iemand anders uw wachtwoord: neem meteen contact op met { $contact }.
