@@ -187,7 +187,11 @@ impl Mail {
                     tr.t1("email-invitation-expires", "when", &format_utc(*expires_at)),
                     tr.t("email-invitation-unexpected"),
                 ];
-                (tr.t_with("email-invitation-subject", &[svc.clone()]), body, after)
+                (
+                    tr.t_with("email-invitation-subject", std::slice::from_ref(&svc)),
+                    body,
+                    after,
+                )
             }
             Mail::MfaResetSelf => (
                 tr.t("email-mfa-reset-subject"),
