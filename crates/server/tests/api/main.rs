@@ -3,9 +3,11 @@
 //! cookie-keeping client that does not follow redirects. Modules mirror the route tree.
 
 mod helpers;
+mod smtp_sink;
 
 mod browser;
 mod cli;
+mod email;
 mod health;
 mod invitation;
 mod login;
