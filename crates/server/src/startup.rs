@@ -161,9 +161,14 @@ async fn sweep_periodically(app: Arc<App>, mut stop: tokio::sync::watch::Receive
 /// queued by another node or by the command line).
 const MAIL_POLL: Duration = Duration::from_secs(5);
 
+/// How long shutdown waits for the batch of email in hand (a relay that stopped answering would
+/// otherwise hold it for several SMTP timeouts).
+const MAIL_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// The email delivery worker (see `app::outbox`): wakes when a transaction of this process queued
-/// mail, and every few seconds; delivers what is due, a batch at a time. On shutdown it finishes the
-/// batch in hand (stopping mid-message could send it twice) and stops.
+/// mail, and every few seconds; delivers what is due, a batch at a time. On shutdown it lets the batch
+/// in hand finish for up to [`MAIL_SHUTDOWN_GRACE`] (stopping mid-message could send it twice; a
+/// message cut off is sent again after its lease) and stops.
 async fn deliver_mail_continually(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let queued = app.store.outbox_signal();
     let mut interval = tokio::time::interval(MAIL_POLL);
@@ -178,7 +183,16 @@ async fn deliver_mail_continually(app: Arc<App>, mut stop: tokio::sync::watch::R
             if *stop.borrow() {
                 return;
             }
-            match app.deliver_mail_batch().await {
+            let batch = app.deliver_mail_batch();
+            tokio::pin!(batch);
+            let result = tokio::select! {
+                result = &mut batch => result,
+                _ = stop.changed() => match tokio::time::timeout(MAIL_SHUTDOWN_GRACE, batch).await {
+                    Ok(result) => result,
+                    Err(_) => return,
+                },
+            };
+            match result {
                 Ok((_, claimed)) if claimed > 0 => continue,
                 Ok(_) => break,
                 Err(err) => {

@@ -21,7 +21,7 @@ use crate::helpers::{
     Browser, GOOD_PASSWORD, TestApp, app_without_server, location, mail_to, on_both_backends, path_of, smtp_settings,
     test_settings,
 };
-use crate::smtp_sink::{SmtpSink, closed_port};
+use crate::smtp_sink::{DeadRelay, SmtpSink};
 
 const START: UnixTime = UnixTime(1_800_000_000);
 
@@ -136,8 +136,9 @@ async fn an_invitation_arrives_by_smtp_in_english_and_in_dutch_for_a_dutch_recip
 #[tokio::test]
 async fn queued_mail_survives_a_restart_and_is_delivered_once() {
     let db = Arc::new(TestDatabase::sqlite());
-    // The relay is down: nothing listens on its port.
-    let down = smtp_settings(&db, closed_port());
+    // The relay is down: its port answers no SMTP.
+    let dead = DeadRelay::start().await;
+    let down = smtp_settings(&db, dead.port);
     let mut app = TestApp::start(db.clone(), None, Some(down.clone())).await;
     app.invite("anna@example.com", None).await;
     app.stop().await;

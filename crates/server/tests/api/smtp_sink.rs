@@ -119,10 +119,30 @@ impl Drop for SmtpSink {
     }
 }
 
-/// A port on which nothing listens (bound, then released): connecting to it is refused.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A relay that is down: its port takes connections and closes them at once, without a word of SMTP.
+/// (It keeps the port, so no other test's sink can get it meanwhile.)
+pub struct DeadRelay {
+    pub port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DeadRelay {
+    pub async fn start() -> DeadRelay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                drop(stream);
+            }
+        });
+        DeadRelay { port, task }
+    }
+}
+
+impl Drop for DeadRelay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 fn address(arg: &str) -> String {
