@@ -50,6 +50,10 @@ id_type!(
     /// An authenticator app being set up (not a credential until a code verifies it).
     EnrollmentId
 );
+id_type!(
+    /// A message in the email outbox.
+    MailId
+);
 
 #[cfg(test)]
 mod tests {

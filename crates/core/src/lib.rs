@@ -15,6 +15,7 @@
 //! - [`totp`]: authenticator-app codes (RFC 6238): secrets, verification with drift and replay check, Key URI.
 //! - [`security_key`]: security keys as the product sees them: models (AAGUIDs), the admission policy, names.
 //! - [`throttle`]: the persisted throttle state machine for failed attempts.
+//! - [`outbox`]: when a message of the email outbox is tried again after a failure, and when never.
 //! - [`login`]: the login-flow stages, authentication methods (`amr`) and session lifetimes.
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -24,6 +25,7 @@ pub mod email;
 pub mod ids;
 pub mod login;
 pub mod names;
+pub mod outbox;
 pub mod password;
 pub mod permissions;
 pub mod roles;
@@ -34,7 +36,7 @@ pub mod token;
 pub mod totp;
 
 pub use email::Email;
-pub use ids::{CredentialId, EnrollmentId, OrgId, UserId};
+pub use ids::{CredentialId, EnrollmentId, MailId, OrgId, UserId};
 pub use login::{Amr, LoginStage, SessionPolicy};
 pub use names::{DisplayName, OrgName};
 pub use roles::{OrgRole, PlatformRole, UserStatus};

@@ -82,6 +82,13 @@ impl ThrottlePolicy {
         let doublings = (failures - self.free_failures).min(40);
         Some(self.base_delay.saturating_mul(1_i64 << doublings).min(self.max_delay))
     }
+
+    /// Whether the `failures`-th consecutive failure is the first that makes the next attempt wait:
+    /// the start of a series of failures, which the account's owner is told about once (telling them
+    /// at every failure would let an attacker flood their inbox).
+    pub fn starts_delay(&self, failures: u32) -> bool {
+        failures >= 1 && self.delay_after(failures) != Some(0) && self.delay_after(failures - 1) == Some(0)
+    }
 }
 
 /// What is stored per key.
@@ -165,6 +172,14 @@ impl ThrottleState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_of_failures_starts_its_delay_once() {
+        let starts = |policy: &ThrottlePolicy| (0..=200).filter(|&f| policy.starts_delay(f)).collect::<Vec<_>>();
+        assert_eq!(starts(&ThrottlePolicy::ACCOUNT_PASSWORD), [5]);
+        assert_eq!(starts(&ThrottlePolicy::ACCOUNT_SECOND_FACTOR), [3]);
+        assert!(ThrottlePolicy::ACCOUNT_PASSWORD.delay_after(5).is_some_and(|d| d > 0));
+    }
 
     const P: ThrottlePolicy = ThrottlePolicy::ACCOUNT_PASSWORD;
 

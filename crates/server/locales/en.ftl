@@ -361,3 +361,46 @@ event-totp_setup_started = app setup started
 event-user_disabled = user disabled
 event-user_enabled = user enabled
 event-user_invited = user invited
+# Emails. Each says what happened, when, and what to do if it was not you.
+email-greeting = Hello,
+email-when = When: { $when } (UTC)
+email-footer = This is an automatic message from { $service } about your account. Replies are not read.
+email-contact-administrator = your administrator
+email-contact-customer-service = customer service
+email-contact-either = your administrator (or customer service, if you do not belong to an organization)
+email-not-you-urgent = Was this not you? Then contact { $contact } right away: someone else may be able to log in to your account.
+
+email-invitation-subject = You are invited to { $service }
+email-invitation-by-org = { $inviter } invited you to { $service } on behalf of { $org }.
+email-invitation-org = You have been invited to { $service } on behalf of { $org }.
+email-invitation-by = { $inviter } invited you to { $service }.
+email-invitation-plain = You have been invited to { $service }.
+email-invitation-role = Your role: { $role }.
+email-invitation-next = Open the link below to choose your password. After that you set up a second step for logging in: an authenticator app or a security key.
+email-invitation-button = Set up your account
+email-invitation-expires = The link works once and is valid until { $when } (UTC). Do not forward this email: the link is for you alone.
+email-invitation-unexpected = Did you not expect this invitation? Then ignore this email; without the link nobody can use the account.
+
+email-mfa-reset-subject = Your extra verification (MFA) was reset
+email-mfa-reset-self = You reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
+email-mfa-reset-self-next = At your next login you set up a new method: an authenticator app or a security key.
+email-mfa-reset-by-org-admin = A { $role } of { $org } reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
+email-mfa-reset-by-admin = An administrator reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
+email-mfa-reset-by-support = Customer service reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
+email-mfa-reset-enroll-by = Log in and set up a new method (an authenticator app or a security key) before { $when } (UTC). After that you have to ask for a reset again.
+
+email-mfa-added-subject = A new login method was added to your account
+email-mfa-added-app = An authenticator app was added to your account as a second step for logging in.
+email-mfa-added-key = A security key was added to your account as a second step for logging in.
+email-mfa-added-key-named = A security key ("{ $name }") was added to your account as a second step for logging in.
+email-mfa-removed-subject = A login method was removed from your account
+email-mfa-removed-app = An authenticator app was removed from your account: it no longer works as a second step for logging in.
+email-mfa-removed-key = A security key was removed from your account: it no longer works as a second step for logging in.
+email-mfa-removed-key-named = The security key "{ $name }" was removed from your account: it no longer works as a second step for logging in.
+
+email-throttled-subject = Failed login attempts on your account
+email-throttled-password = Several wrong passwords were entered for your account. To protect it, logging in is slowed down: the next attempt is possible from { $until } (UTC), and each further failure makes the wait longer.
+email-throttled-password-you = Was this you? Then wait a moment and try again.
+email-throttled-password-not-you = Was this not you? Nobody got in: the slowdown protects your account. If it keeps happening, contact { $contact }.
+email-throttled-second-factor = Your password was entered correctly, but the second step (a code from your authenticator app or your security key) then failed several times. To protect your account, logging in is slowed down: the next attempt is possible from { $until } (UTC).
+email-throttled-second-factor-not-you = Was this not you? Then someone else knows your password: contact { $contact } right away.

@@ -201,15 +201,15 @@ page-next = Volgende pagina
 page-previous = Vorige pagina
 
 # Login notices and refusals
-login-notice-reset = Je MFA is gereset en je bent overal uitgelogd. Log in om je authenticator-app of beveiligingssleutel opnieuw in te stellen.
-login-notice-logged-out = Je bent uitgelogd.
-login-error-enrollment-expired = Je MFA is gereset, maar niet op tijd opnieuw ingesteld. Voor je veiligheid kun je niet meer met alleen je wachtwoord inloggen: vraag je beheerder (of de klantenservice) je MFA opnieuw te resetten.
+login-notice-reset = Uw MFA is gereset en u bent overal uitgelogd. Log in om uw authenticator-app of beveiligingssleutel opnieuw in te stellen.
+login-notice-logged-out = U bent uitgelogd.
+login-error-enrollment-expired = Uw MFA is gereset, maar niet op tijd opnieuw ingesteld. Voor uw veiligheid kunt u niet meer met alleen uw wachtwoord inloggen: vraag uw beheerder (of de klantenservice) uw MFA opnieuw te resetten.
 
 # Fresh check before an MFA change
-recheck-title = Bevestig dat jij het bent
-recheck-intro = Bevestig met je authenticator-app of beveiligingssleutel dat jij het bent voordat je je extra verificatie wijzigt.
-error-recheck-required = Bevestig eerst met je authenticator-app of beveiligingssleutel dat jij het bent.
-mfa-back-to-profile = Terug naar je profiel
+recheck-title = Bevestig dat u het bent
+recheck-intro = Bevestig met uw authenticator-app of beveiligingssleutel dat u het bent voordat u uw extra verificatie wijzigt.
+error-recheck-required = Bevestig eerst met uw authenticator-app of beveiligingssleutel dat u het bent.
+mfa-back-to-profile = Terug naar uw profiel
 
 # Profile
 profile-title = Profiel
@@ -222,27 +222,27 @@ profile-method-added = toegevoegd { $when }
 profile-method-used = laatst gebruikt { $when }
 profile-never = nooit
 profile-remove = Verwijderen
-profile-last-method = Dit is je enige methode en kan daarom niet worden verwijderd. Gebruik Resetten om haar te vervangen.
+profile-last-method = Dit is uw enige methode en kan daarom niet worden verwijderd. Gebruik Resetten om haar te vervangen.
 profile-add-method = Nog een methode toevoegen
 profile-rename-keys = Beveiligingssleutels hernoemen
 profile-reset = Resetten
-profile-reset-hint = Nieuwe telefoon? Gebruik Resetten zolang je oude telefoon nog werkt: alle methoden worden verwijderd, je wordt overal uitgelogd en bij je volgende login stel je je nieuwe telefoon in. Telefoon kwijt? Vraag het je beheerder.
-profile-sessions = Waar je bent ingelogd
+profile-reset-hint = Nieuwe telefoon? Gebruik Resetten zolang uw oude telefoon nog werkt: alle methoden worden verwijderd, u wordt overal uitgelogd en bij uw volgende inlog stelt u uw nieuwe telefoon in. Telefoon kwijt? Vraag het uw beheerder.
+profile-sessions = Waar u bent ingelogd
 profile-this-device = dit apparaat
 profile-last-seen = laatst actief { $when }
 profile-device-unknown = onbekend apparaat
 profile-logout-everywhere = Overal uitloggen
-profile-back = Terug naar je profiel
-error-last-method = Je laatste MFA-methode kan niet worden verwijderd. Gebruik Resetten om haar te vervangen.
+profile-back = Terug naar uw profiel
+error-last-method = Uw laatste MFA-methode kan niet worden verwijderd. Gebruik Resetten om haar te vervangen.
 error-method-unknown = Deze MFA-methode bestaat niet (meer).
 error-session-unknown = Deze sessie is al beëindigd.
 
 # Reset of one's own MFA
-reset-title = Je extra verificatie resetten
-reset-intro = Gebruik dit als je overstapt op een nieuwe telefoon of beveiligingssleutel terwijl de oude nog werkt.
-reset-effect-methods = Al je authenticator-apps en beveiligingssleutels worden verwijderd.
-reset-effect-sessions = Je wordt overal uitgelogd, op elk apparaat.
-reset-effect-setup = Bij je volgende login stel je MFA opnieuw in, direct na je wachtwoord.
+reset-title = Uw extra verificatie resetten
+reset-intro = Gebruik dit als u overstapt op een nieuwe telefoon of beveiligingssleutel terwijl de oude nog werkt.
+reset-effect-methods = Al uw authenticator-apps en beveiligingssleutels worden verwijderd.
+reset-effect-sessions = U wordt overal uitgelogd, op elk apparaat.
+reset-effect-setup = Bij uw volgende inlog stelt u MFA opnieuw in, direct na uw wachtwoord.
 reset-confirm = Mijn MFA resetten en uitloggen
 
 # Password change
@@ -250,7 +250,7 @@ password-title = Wachtwoord wijzigen
 password-current = Huidig wachtwoord
 password-new = Nieuw wachtwoord
 password-submit = Wachtwoord wijzigen
-password-changed = Je wachtwoord is gewijzigd. Je andere sessies zijn uitgelogd.
+password-changed = Uw wachtwoord is gewijzigd. Uw andere sessies zijn uitgelogd.
 error-wrong-current-password = Het huidige wachtwoord is onjuist.
 
 # Organization: users
@@ -280,27 +280,27 @@ org-disable = Blokkeren
 org-enable = Deblokkeren
 org-make-user-admin = Gebruikersbeheerder maken
 org-make-employee = Medewerker maken
-org-hand-over = Hoofdbeheerder maken (jij wordt gebruikersbeheerder)
+org-hand-over = Hoofdbeheerder maken (u wordt gebruikersbeheerder)
 org-member-events = Recente beveiligingsgebeurtenissen
 org-back = Terug naar gebruikers
 org-reset-done = De MFA is gereset. De gebruiker is uitgelogd en heeft een e-mail gekregen.
 org-enabled = Het account is gedeblokkeerd.
 org-disabled = Het account is geblokkeerd en overal uitgelogd.
 org-role-changed = De rol is gewijzigd.
-org-handed-over = Deze gebruiker is nu de hoofdbeheerder; jij bent gebruikersbeheerder.
+org-handed-over = Deze gebruiker is nu de hoofdbeheerder; u bent gebruikersbeheerder.
 org-invitation-resent = Er is een nieuwe uitnodiging verstuurd; de oude link werkt niet meer.
 error-not-admin = Alleen beheerders van een organisatie kunnen deze pagina openen.
-error-user-unknown = Deze gebruiker bestaat niet in jouw organisatie.
+error-user-unknown = Deze gebruiker bestaat niet in uw organisatie.
 error-already-reset = De MFA van deze gebruiker is al gereset en wacht op opnieuw instellen.
 error-not-invited = Deze gebruiker heeft geen openstaande uitnodiging.
 error-unchanged = Er is niets gewijzigd: het account was al in die toestand.
 reset-refused-only-customer-service = Alleen de klantenservice kan de MFA resetten van een hoofdbeheerder of van iemand zonder organisatie. Vraag de gebruiker contact op te nemen met de klantenservice.
 reset-refused-only-main-admin = Alleen de hoofdbeheerder van de organisatie (of de klantenservice) kan de MFA van een gebruikersbeheerder resetten.
-reset-refused-not-theirs = Je kunt alleen de MFA resetten van gebruikers die je in je eigen organisatie beheert.
-manage-refused-other-org = Je kunt alleen gebruikers van je eigen organisatie beheren.
+reset-refused-not-theirs = U kunt alleen de MFA resetten van gebruikers die u in uw eigen organisatie beheert.
+manage-refused-other-org = U kunt alleen gebruikers van uw eigen organisatie beheren.
 manage-refused-only-main-admin = Alleen de hoofdbeheerder kan dit doen.
 manage-refused-main-admin-fixed = De hoofdbeheerder kan niet worden geblokkeerd of teruggezet; de hoofdbeheerder kan de rol overdragen aan een ander lid.
-manage-refused-own-account = Dit kun je niet met je eigen account doen.
+manage-refused-own-account = Dit kunt u niet met uw eigen account doen.
 
 # Dashboard
 dashboard-title = Overzicht
@@ -361,3 +361,46 @@ event-totp_setup_started = instellen app gestart
 event-user_disabled = gebruiker geblokkeerd
 event-user_enabled = gebruiker gedeblokkeerd
 event-user_invited = gebruiker uitgenodigd
+# E-mails. Elke e-mail zegt wat er gebeurde, wanneer, en wat te doen als u het niet was.
+email-greeting = Goedendag,
+email-when = Wanneer: { $when } (UTC)
+email-footer = Dit is een automatisch bericht van { $service } over uw account. Antwoorden worden niet gelezen.
+email-contact-administrator = uw beheerder
+email-contact-customer-service = de klantenservice
+email-contact-either = uw beheerder (of de klantenservice, als u niet bij een organisatie hoort)
+email-not-you-urgent = Was u dit niet? Neem dan meteen contact op met { $contact }: iemand anders kan misschien inloggen op uw account.
+
+email-invitation-subject = Uitnodiging voor { $service }
+email-invitation-by-org = { $inviter } heeft u namens { $org } uitgenodigd voor { $service }.
+email-invitation-org = U bent namens { $org } uitgenodigd voor { $service }.
+email-invitation-by = { $inviter } heeft u uitgenodigd voor { $service }.
+email-invitation-plain = U bent uitgenodigd voor { $service }.
+email-invitation-role = Uw rol: { $role }.
+email-invitation-next = Open de link hieronder om uw wachtwoord te kiezen. Daarna stelt u een tweede stap voor het inloggen in: een authenticator-app of een beveiligingssleutel.
+email-invitation-button = Uw account instellen
+email-invitation-expires = De link werkt één keer en is geldig tot { $when } (UTC). Stuur deze e-mail niet door: de link is alleen voor u.
+email-invitation-unexpected = Had u deze uitnodiging niet verwacht? Negeer deze e-mail dan; zonder de link kan niemand het account gebruiken.
+
+email-mfa-reset-subject = Uw extra verificatie (MFA) is gereset
+email-mfa-reset-self = U hebt de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-self-next = Bij uw volgende inlog stelt u een nieuwe methode in: een authenticator-app of een beveiligingssleutel.
+email-mfa-reset-by-org-admin = Een { $role } van { $org } heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-by-admin = Een beheerder heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-by-support = De klantenservice heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-enroll-by = Log in en stel vóór { $when } (UTC) een nieuwe methode in (een authenticator-app of een beveiligingssleutel). Daarna moet u opnieuw om een reset vragen.
+
+email-mfa-added-subject = Er is een inlogmethode aan uw account toegevoegd
+email-mfa-added-app = Er is een authenticator-app aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-added-key = Er is een beveiligingssleutel aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-added-key-named = Er is een beveiligingssleutel ("{ $name }") aan uw account toegevoegd als tweede stap bij het inloggen.
+email-mfa-removed-subject = Er is een inlogmethode van uw account verwijderd
+email-mfa-removed-app = Er is een authenticator-app van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+email-mfa-removed-key = Er is een beveiligingssleutel van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+email-mfa-removed-key-named = De beveiligingssleutel "{ $name }" is van uw account verwijderd: die werkt niet meer als tweede stap bij het inloggen.
+
+email-throttled-subject = Mislukte inlogpogingen op uw account
+email-throttled-password = Er zijn meerdere verkeerde wachtwoorden ingevoerd voor uw account. Ter bescherming gaat inloggen nu trager: de volgende poging kan vanaf { $until } (UTC), en elke nieuwe mislukte poging maakt de wachttijd langer.
+email-throttled-password-you = Was u dit zelf? Wacht dan even en probeer het opnieuw.
+email-throttled-password-not-you = Was u dit niet? Er is niemand binnengekomen: de vertraging beschermt uw account. Gebeurt het vaker, neem dan contact op met { $contact }.
+email-throttled-second-factor = Uw wachtwoord is goed ingevoerd, maar de tweede stap (een code uit uw authenticator-app of uw beveiligingssleutel) mislukte daarna meerdere keren. Ter bescherming gaat inloggen nu trager: de volgende poging kan vanaf { $until } (UTC).
+email-throttled-second-factor-not-you = Was u dit niet? Dan kent iemand anders uw wachtwoord: neem meteen contact op met { $contact }.

@@ -405,7 +405,8 @@ impl Output {
         let of = org.map(|o| format!(" of {o}")).unwrap_or_default();
         self.line(
             &format!(
-                "Invited {} as {what}{of}. One-time link (give it only to them):\n{url}",
+                "Invited {} as {what}{of}. One-time link (give it only to them):\n{url}\n\
+                 The invitation email with this link is queued: the running server sends it.",
                 invitation.email
             ),
             json!({

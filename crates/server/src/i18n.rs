@@ -1,5 +1,6 @@
 //! Message catalogues (Fluent, `locales/*.ftl`, compiled into the binary) and the language of a
-//! request: the `portcullis-lang` cookie if set, else the best of `Accept-Language`, else English.
+//! request: the `portcullis-lang` cookie if set, else the best of `Accept-Language`, else English. Also
+//! [`format_utc`], the one date format of pages and emails.
 
 use std::sync::Arc;
 
@@ -173,6 +174,27 @@ impl Tr {
     }
 }
 
+/// `2026-12-06 14:05` for a Unix time (UTC); written out by hand to avoid a date crate for one line.
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
 #[derive(Debug, Clone)]
 pub enum Arg {
     Text(String),
@@ -210,6 +232,13 @@ mod tests {
             "Het wachtwoord moet minstens 12 tekens lang zijn."
         );
         assert_eq!(tr(Lang::En).t("no-such-key"), "⟦no-such-key⟧");
+    }
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00");
+        assert_eq!(format_utc(1_796_000_000), "2026-11-30 00:53");
     }
 
     #[test]

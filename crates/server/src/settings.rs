@@ -27,6 +27,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// Setting `email_transport`: where outgoing email goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransport {
+    /// Each message as an `.eml` file in `<data_dir>/outbox/` (development, or a relay that picks up files).
+    File,
+    /// An SMTP relay (`smtp_host`, `smtp_port`, `smtp_tls`, `smtp_username`, `smtp_password`).
+    Smtp,
+}
+
+/// Setting `smtp_tls`: how the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (submission, port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a relay on this machine (loopback), such as a development sink.
+    None,
+}
+
 /// Setting `security_key_policy`: which security keys may be registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,6 +104,19 @@ pub struct Settings {
     pub security_key_allow_list: Vec<String>,
     /// `preferred`: keys ask for their PIN if they have one; `required`: keys without a PIN are refused.
     pub security_key_user_verification: UserVerification,
+    /// `file` (the default: `.eml` files in `<data_dir>/outbox/`) or `smtp`.
+    pub email_transport: EmailTransport,
+    /// The sender of every email, e.g. `Portcullis <no-reply@example.com>`.
+    pub email_from: String,
+    /// The SMTP relay's host name (required with `email_transport = "smtp"`).
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls`, or `none` (loopback relays only).
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    /// Never printed or logged.
+    #[serde(serialize_with = "serialize_secret", deserialize_with = "deserialize_secret")]
+    pub smtp_password: Option<SecretString>,
 }
 
 fn serialize_secret<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -119,6 +154,13 @@ impl Default for Settings {
             security_key_policy: KeyPolicySetting::Any,
             security_key_allow_list: Vec::new(),
             security_key_user_verification: UserVerification::Preferred,
+            email_transport: EmailTransport::File,
+            email_from: "Portcullis <portcullis@localhost>".to_owned(),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
         }
     }
 }
@@ -149,6 +191,11 @@ impl Settings {
             .is_some_and(|url| url.trim().is_empty())
         {
             settings.database_url = None;
+        }
+        for optional in [&mut settings.smtp_host, &mut settings.smtp_username] {
+            if optional.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                *optional = None;
+            }
         }
         settings.validate()?;
         Ok(settings)
@@ -217,6 +264,27 @@ impl Settings {
                 "every entry must be an AAGUID such as 2fc0579f-8113-47ea-b116-bb5a8db9202a",
             );
         }
+        if self.email_from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(
+                "email_from",
+                "must be an address, optionally with a name: `Portcullis <no-reply@example.com>`",
+            );
+        }
+        if self.email_transport == EmailTransport::Smtp {
+            let Some(host) = &self.smtp_host else {
+                return bad("smtp_host", "must name the SMTP relay when email_transport is smtp");
+            };
+            if self.smtp_tls == SmtpTls::None && !is_loopback_host(host) {
+                return bad(
+                    "smtp_tls",
+                    "`none` sends mail (and the SMTP password) unencrypted: only allowed to a relay on \
+                     this machine (localhost, 127.0.0.1, ::1); use starttls or tls",
+                );
+            }
+            if self.smtp_username.is_some() != self.smtp_password.is_some() {
+                return bad("smtp_username", "smtp_username and smtp_password go together");
+            }
+        }
         if self.security_key_policy == KeyPolicySetting::AllowList && self.security_key_allow_list.is_empty() {
             return bad(
                 "security_key_allow_list",
@@ -265,6 +333,11 @@ impl Settings {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         }
     }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Hides the password of a database URL for printing.
@@ -380,6 +453,43 @@ mod tests {
             let s = Settings::load(None).unwrap();
             assert!(matches!(s.key_policy(), KeyPolicy::AllowList(list) if list.len() == 2));
             assert_eq!(s.security_key_user_verification, UserVerification::Required);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn email_settings() {
+        Jail::expect_with(|jail| {
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.email_transport, EmailTransport::File);
+            assert_eq!((s.smtp_port, s.smtp_tls), (587, SmtpTls::Starttls));
+            jail.set_env("PORTCULLIS_EMAIL_FROM", "not an address");
+            assert!(load_err(jail, None).contains("email_from"));
+            jail.set_env("PORTCULLIS_EMAIL_FROM", "IAMconnected <no-reply@example.com>");
+            jail.set_env("PORTCULLIS_EMAIL_TRANSPORT", "smtp");
+            assert!(load_err(jail, None).contains("smtp_host"));
+            jail.set_env("PORTCULLIS_SMTP_HOST", "smtp.example.com");
+            jail.set_env("PORTCULLIS_SMTP_TLS", "none");
+            assert!(
+                load_err(jail, None).contains("smtp_tls"),
+                "no plain SMTP over the network"
+            );
+            jail.set_env("PORTCULLIS_SMTP_HOST", "127.0.0.1");
+            jail.set_env("PORTCULLIS_SMTP_USERNAME", "portcullis");
+            assert!(load_err(jail, None).contains("smtp_username"));
+            jail.set_env("PORTCULLIS_SMTP_PASSWORD", "hunter2-but-longer");
+            jail.set_env("PORTCULLIS_SMTP_PORT", "2525");
+            let s = Settings::load(None).unwrap();
+            assert_eq!(
+                (s.email_transport, s.smtp_tls, s.smtp_port),
+                (EmailTransport::Smtp, SmtpTls::None, 2525)
+            );
+            assert!(
+                !format!("{s:?}").contains("hunter2"),
+                "the SMTP password is never printed"
+            );
+            jail.set_env("PORTCULLIS_SMTP_TLS", "ssl");
+            assert!(load_err(jail, None).to_lowercase().contains("smtp_tls"));
             Ok(())
         });
     }

@@ -116,13 +116,15 @@ pub async fn run(
     let state = AppState::new(app.clone(), settings).map_err(anyhow::Error::msg)?;
     let router = web::router(state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let sweeper = tokio::spawn(sweep_periodically(app.clone(), stop_rx));
+    let sweeper = tokio::spawn(sweep_periodically(app.clone(), stop_rx.clone()));
+    let mailer = tokio::spawn(deliver_mail_continually(app.clone(), stop_rx));
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server failed");
     let _ = stop_tx.send(true);
     let _ = sweeper.await;
+    let _ = mailer.await;
     app.store.close().await;
     result
 }
@@ -151,6 +153,53 @@ async fn sweep_periodically(app: Arc<App>, mut stop: tokio::sync::watch::Receive
                 }
             }
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often the mail worker looks for due messages without being woken (retries come due, and mail
+/// queued by another node or by the command line).
+const MAIL_POLL: Duration = Duration::from_secs(5);
+
+/// How long shutdown waits for the batch of email in hand (a relay that stopped answering would
+/// otherwise hold it for several SMTP timeouts).
+const MAIL_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The email delivery worker (see `app::outbox`): wakes when a transaction of this process queued
+/// mail, and every few seconds; delivers what is due, a batch at a time. On shutdown it lets the batch
+/// in hand finish for up to [`MAIL_SHUTDOWN_GRACE`] (stopping mid-message could send it twice; a
+/// message cut off is sent again after its lease) and stops.
+async fn deliver_mail_continually(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let queued = app.store.outbox_signal();
+    let mut interval = tokio::time::interval(MAIL_POLL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = queued.notified() => {}
+            _ = stop.changed() => return,
+        }
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let batch = app.deliver_mail_batch();
+            tokio::pin!(batch);
+            let result = tokio::select! {
+                result = &mut batch => result,
+                _ = stop.changed() => match tokio::time::timeout(MAIL_SHUTDOWN_GRACE, batch).await {
+                    Ok(result) => result,
+                    Err(_) => return,
+                },
+            };
+            match result {
+                Ok((_, claimed)) if claimed > 0 => continue,
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "delivering email failed; will try again");
+                    break;
+                }
+            }
         }
     }
 }

@@ -13,6 +13,8 @@
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //! - [`security_keys`]: security keys, WebAuthn ceremony state, key models from FIDO metadata.
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
+//! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
+//!   marked sent or failed.
 //!
 //! On SQLite a write transaction starts with `BEGIN IMMEDIATE`, so that two writers never fail when one
 //! upgrades a read lock, and the writers of one process take turns on a mutex before that (another
@@ -26,6 +28,7 @@ mod error;
 mod links;
 pub mod members;
 mod orgs;
+pub mod outbox;
 pub mod records;
 pub mod security_keys;
 mod sessions;
@@ -71,6 +74,8 @@ pub struct Store {
     /// SQLite: write transactions of this process take turns here instead of in SQLite's busy handler,
     /// which sleeps with a growing back-off and gives long latency tails under load.
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Notified after each commit that queued mail (see [`Store::outbox_signal`]).
+    outbox_signal: Arc<tokio::sync::Notify>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -109,11 +114,23 @@ impl Store {
             }
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Store { pool, backend, writer })
+        Ok(Store {
+            pool,
+            backend,
+            writer,
+            outbox_signal: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Notified (one stored permit) right after a transaction of this process that queued mail
+    /// commits, so the delivery worker need not wait for its next round. Other processes (another
+    /// node, the command line) are not told: their mail waits for this worker's periodic look.
+    pub fn outbox_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox_signal.clone()
     }
 
     /// Applies the embedded migrations of this backend. Safe to run on every start and from several
@@ -140,6 +157,8 @@ impl Store {
             tx,
             backend: self.backend,
             pending_audit: Vec::new(),
+            queued_mail: false,
+            outbox_signal: self.outbox_signal.clone(),
             _turn: turn,
         })
     }
@@ -150,6 +169,8 @@ impl Store {
             tx: self.pool.begin().await?,
             backend: self.backend,
             pending_audit: Vec::new(),
+            queued_mail: false,
+            outbox_signal: self.outbox_signal.clone(),
             _turn: None,
         })
     }
@@ -188,6 +209,9 @@ pub struct Tx {
     backend: Backend,
     /// Audit events of this transaction, chained and written at commit (see `audit`).
     pending_audit: Vec<records::AuditEvent>,
+    /// Whether this transaction queued mail: then its commit notifies `outbox_signal`.
+    queued_mail: bool,
+    outbox_signal: Arc<tokio::sync::Notify>,
     /// Held until commit or rollback (SQLite writers; see [`Store`]).
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -196,6 +220,9 @@ impl Tx {
     pub async fn commit(mut self) -> Result<()> {
         self.write_pending_audit().await?;
         self.tx.commit().await?;
+        if self.queued_mail {
+            self.outbox_signal.notify_one();
+        }
         Ok(())
     }
 

@@ -4,9 +4,10 @@
 use portcullis_core::security_key::Aaguid;
 use portcullis_core::throttle::ThrottleState;
 use portcullis_core::{
-    Amr, CredentialId, DisplayName, Email, LoginStage, OrgId, OrgName, OrgRole, PlainToken, PlatformRole, TokenKind,
-    UnixTime, UserId, UserStatus,
+    Amr, CredentialId, DisplayName, Email, LoginStage, MailId, OrgId, OrgName, OrgRole, PlainToken, PlatformRole,
+    TokenKind, UnixTime, UserId, UserStatus,
 };
+use portcullis_store::outbox::{NewMail, OutboxMail};
 use portcullis_store::records::{AuditEvent, LinkPurpose, LinkRecord, NewUser, OrgRecord, SessionRecord};
 use portcullis_store::security_keys::{CeremonyPurpose, CeremonyRecord, KeyModelRecord, SecurityKeyRecord};
 use portcullis_store::{AttemptKeys, Conflict, Store, StoreError};
@@ -1073,5 +1074,230 @@ contract!(
         };
         assert_eq!(ats(tx.audit_events(&f).await.unwrap()), [200, 100], "the next page");
         assert_eq!(tx.audit_kinds(org).await.unwrap(), ["even", "odd"]);
+    }
+);
+
+fn new_mail(to: &str, at: i64) -> NewMail {
+    NewMail {
+        id: MailId::from_random_bytes(rnd16()),
+        recipient: Email::parse(to).unwrap(),
+        lang: "nl".into(),
+        kind: "invitation".into(),
+        payload: "sealed content".into(),
+        created_at: UnixTime(at),
+    }
+}
+
+async fn queue(store: &Store, mail: &NewMail) {
+    let mut tx = store.begin().await.unwrap();
+    tx.enqueue_mail(mail).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn claim(store: &Store, now: i64, lease_until: i64, limit: i64) -> Vec<OutboxMail> {
+    let mut tx = store.begin().await.unwrap();
+    let claimed = tx
+        .claim_due_mail(UnixTime(now), UnixTime(lease_until), limit)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    claimed
+}
+
+/// Whether the outbox signal holds a permit (polled once, never waited for).
+async fn signalled(store: &Store) -> bool {
+    let signal = store.outbox_signal();
+    tokio::select! {
+        biased;
+        _ = signal.notified() => true,
+        _ = std::future::ready(()) => false,
+    }
+}
+
+contract!(mail_exists_only_if_its_transaction_commits, |store: Store| async move {
+    let mail = new_mail("anna@example.com", 100);
+    let mut tx = store.begin().await.unwrap();
+    tx.enqueue_mail(&mail).await.unwrap();
+    drop(tx);
+    assert!(!signalled(&store).await, "a rolled-back transaction wakes nobody");
+    assert_eq!(store.read().await.unwrap().find_mail(mail.id).await.unwrap(), None);
+
+    queue(&store, &mail).await;
+    assert!(signalled(&store).await, "the commit wakes the worker");
+    let stored = store.read().await.unwrap().find_mail(mail.id).await.unwrap().unwrap();
+    assert_eq!(stored.recipient, mail.recipient);
+    assert_eq!((stored.lang.as_str(), stored.kind.as_str()), ("nl", "invitation"));
+    assert_eq!(stored.payload.as_deref(), Some("sealed content"));
+    assert_eq!((stored.attempts, stored.next_attempt_at), (0, UnixTime(100)));
+    assert_eq!(
+        (stored.claimed_until, stored.sent_at, stored.abandoned_at),
+        (None, None, None)
+    );
+    let to = store.read().await.unwrap().mail_to(&mail.recipient).await.unwrap();
+    assert_eq!(to, vec![stored]);
+});
+
+contract!(two_claimers_never_get_the_same_row, |store: Store| async move {
+    let mut queued = Vec::new();
+    for n in 0..24 {
+        let mail = new_mail(&format!("user{n}@example.com"), 100 + n % 3);
+        queue(&store, &mail).await;
+        queued.push(mail.id);
+    }
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = claim(&store, 200, 500, 3).await;
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|m| m.id));
+                }
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    claimed.sort();
+    queued.sort();
+    assert_eq!(claimed, queued, "every message claimed, none twice");
+});
+
+contract!(
+    claims_take_the_oldest_due_and_count_attempts,
+    |store: Store| async move {
+        let (late, early, future) = (
+            new_mail("a@example.com", 150),
+            new_mail("b@example.com", 120),
+            new_mail("c@example.com", 900),
+        );
+        for mail in [&late, &early, &future] {
+            queue(&store, mail).await;
+        }
+        let claimed = claim(&store, 200, 500, 1).await;
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].id, early.id);
+        assert_eq!(
+            (claimed[0].attempts, claimed[0].claimed_until),
+            (1, Some(UnixTime(500)))
+        );
+        let claimed = claim(&store, 200, 500, 10).await;
+        assert_eq!(
+            claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [late.id],
+            "not due yet: the future one"
+        );
+    }
+);
+
+contract!(
+    a_claimed_row_whose_lease_ran_out_is_claimable_again,
+    |store: Store| async move {
+        let mail = new_mail("anna@example.com", 100);
+        queue(&store, &mail).await;
+        assert_eq!(claim(&store, 100, 400, 10).await.len(), 1);
+        assert!(claim(&store, 399, 700, 10).await.is_empty(), "the lease still holds");
+        let again = claim(&store, 400, 700, 10).await;
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].id, again[0].attempts), (mail.id, 2));
+    }
+);
+
+contract!(a_sent_row_is_never_claimed_again, |store: Store| async move {
+    let mail = new_mail("anna@example.com", 100);
+    queue(&store, &mail).await;
+    assert_eq!(claim(&store, 100, 400, 10).await.len(), 1);
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.mark_mail_sent(mail.id, UnixTime(110)).await.unwrap());
+    assert!(!tx.mark_mail_sent(mail.id, UnixTime(111)).await.unwrap(), "sent once");
+    assert!(
+        !tx.mark_mail_failed(mail.id, UnixTime(200), "late failure")
+            .await
+            .unwrap(),
+        "a late failure report of a stale worker changes nothing"
+    );
+    tx.commit().await.unwrap();
+    let stored = store.read().await.unwrap().find_mail(mail.id).await.unwrap().unwrap();
+    assert_eq!(stored.sent_at, Some(UnixTime(110)));
+    assert_eq!(
+        stored.payload, None,
+        "the content (perhaps a one-time link) is gone once sent"
+    );
+    assert_eq!((stored.claimed_until, stored.last_error), (None, None));
+    assert!(claim(&store, 100_000, 100_300, 10).await.is_empty());
+});
+
+contract!(
+    a_failed_row_is_due_again_at_its_next_attempt,
+    |store: Store| async move {
+        let mail = new_mail("anna@example.com", 100);
+        queue(&store, &mail).await;
+        claim(&store, 100, 400, 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let error = format!("451 try later{}", "x".repeat(1000));
+        assert!(tx.mark_mail_failed(mail.id, UnixTime(130), &error).await.unwrap());
+        tx.commit().await.unwrap();
+        let stored = store.read().await.unwrap().find_mail(mail.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.attempts, stored.next_attempt_at, stored.claimed_until),
+            (1, UnixTime(130), None)
+        );
+        let error = stored.last_error.unwrap();
+        assert!(
+            error.starts_with("451 try later") && error.chars().count() == 300,
+            "{error}"
+        );
+        assert_eq!(stored.payload.as_deref(), Some("sealed content"));
+        assert!(claim(&store, 129, 400, 10).await.is_empty());
+        assert_eq!(claim(&store, 130, 400, 10).await[0].attempts, 2);
+    }
+);
+
+contract!(
+    an_abandoned_row_is_never_claimed_and_finished_rows_are_swept,
+    |store: Store| async move {
+        let (given_up, sent, waiting) = (
+            new_mail("a@example.com", 100),
+            new_mail("b@example.com", 100),
+            new_mail("c@example.com", 100),
+        );
+        for mail in [&given_up, &sent, &waiting] {
+            queue(&store, mail).await;
+        }
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            tx.abandon_mail(given_up.id, UnixTime(150), "refused for 2 days")
+                .await
+                .unwrap()
+        );
+        assert!(!tx.abandon_mail(given_up.id, UnixTime(151), "again").await.unwrap());
+        assert!(tx.mark_mail_sent(sent.id, UnixTime(160)).await.unwrap());
+        assert!(!tx.mark_mail_sent(given_up.id, UnixTime(160)).await.unwrap());
+        tx.commit().await.unwrap();
+        let stored = store
+            .read()
+            .await
+            .unwrap()
+            .find_mail(given_up.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((stored.abandoned_at, stored.payload), (Some(UnixTime(150)), None));
+        let claimed = claim(&store, 1000, 1300, 10).await;
+        assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), [waiting.id]);
+
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.delete_finished_mail_before(UnixTime(155)).await.unwrap(), 1);
+        assert_eq!(tx.delete_finished_mail_before(UnixTime(1000)).await.unwrap(), 1);
+        assert!(
+            tx.find_mail(waiting.id).await.unwrap().is_some(),
+            "unfinished mail stays"
+        );
+        tx.commit().await.unwrap();
     }
 );

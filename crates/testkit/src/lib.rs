@@ -69,12 +69,14 @@ pub enum Kind {
     Postgres,
 }
 
-/// A database for one test; dropped with it (the SQLite directory is removed; the PostgreSQL schema
-/// stays until the CI database is dropped, which keeps drop free of async work).
+/// A database for one test, with a temporary directory beside it for the server's other files (its
+/// data directory: `.eml` files of the file transport, key files); dropped with it (the directory is
+/// removed; the PostgreSQL schema stays until the CI database is dropped, which keeps drop free of
+/// async work).
 pub struct TestDatabase {
     pub url: String,
     pub kind: Kind,
-    _dir: Option<tempfile::TempDir>,
+    dir: tempfile::TempDir,
 }
 
 impl TestDatabase {
@@ -84,8 +86,13 @@ impl TestDatabase {
         TestDatabase {
             url: format!("sqlite://{}?mode=rwc", path.display()),
             kind: Kind::Sqlite,
-            _dir: Some(dir),
+            dir,
         }
+    }
+
+    /// A directory that lives as long as the database (for a server's `data_dir`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
     }
 
     /// A fresh schema on the test PostgreSQL server, or `None` (after printing why) when there is none.
@@ -106,7 +113,7 @@ impl TestDatabase {
         Some(TestDatabase {
             url,
             kind: Kind::Postgres,
-            _dir: None,
+            dir: tempfile::tempdir().unwrap(),
         })
     }
 

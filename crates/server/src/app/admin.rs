@@ -1,11 +1,14 @@
 //! Administration used by operators (the command line) and, later, by administrators' pages:
-//! organizations with their main administrator, invitations, the first customer-service setup link.
+//! organizations with their main administrator, invitations (each also emailed, through the outbox),
+//! the first customer-service setup link.
 
 use portcullis_core::{Email, OrgName, OrgRole, PlainToken, PlatformRole, TokenKind, UnixTime, UserId, UserStatus};
 use portcullis_store::records::{LinkPurpose, LinkRecord, NewUser, OrgRecord, OrgSummary, UserRecord};
 use serde_json::json;
 
 use super::{App, AppError, Client, SETUP_LINK_TTL, event, random};
+use crate::i18n::Lang;
+use crate::mail::Mail;
 
 /// An invitation just made: the link is shown once, to whoever asked for it.
 #[derive(Debug)]
@@ -45,15 +48,15 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_org(&org).await?;
-        let mut invitation = self
+        let invitation = self
             .insert_invitation(
                 &mut tx,
                 invitee(email, Some((org.id, OrgRole::MainAdmin)), None, now)?,
+                Some(&org.name),
                 actor,
                 client,
             )
             .await?;
-        invitation.org_name = Some(org.name.clone());
         tx.append_audit(&event(
             now,
             "org_created",
@@ -93,24 +96,43 @@ impl App {
                 (Some((org.id, role)), None, Some(org.name))
             }
         };
-        let mut invitation = self
-            .insert_invitation(&mut tx, invitee(email, org, platform_role, now)?, actor, client)
+        let invitation = self
+            .insert_invitation(
+                &mut tx,
+                invitee(email, org, platform_role, now)?,
+                org_name.as_ref(),
+                actor,
+                client,
+            )
             .await?;
-        invitation.org_name = org_name;
         tx.commit().await?;
         Ok(invitation)
     }
 
-    /// Inserts an invited user (see [`invitee`]) and their one-time link, and audits it.
+    /// Inserts an invited user (see [`invitee`]) and their one-time link, audits it, and queues the
+    /// invitation email. The email is in the inviter's language (which becomes the new user's until
+    /// they choose their own when accepting), else English.
     pub(crate) async fn insert_invitation(
         &self,
         tx: &mut portcullis_store::Tx,
         user: NewUser,
+        org_name: Option<&OrgName>,
         actor: Option<UserId>,
         client: &Client,
     ) -> Result<Invitation, AppError> {
         let (now, email, org, platform_role) = (user.created_at, user.email.clone(), user.org, user.platform_role);
         tx.insert_user(&user).await?;
+        let inviter = match actor {
+            Some(id) => tx.find_user(id).await?,
+            None => None,
+        };
+        let lang = inviter
+            .as_ref()
+            .and_then(|i| i.locale.as_deref())
+            .and_then(Lang::from_code);
+        if let Some(lang) = lang {
+            tx.set_user_locale(user.id, lang.code()).await?;
+        }
         let (link, expires_at) = self
             .new_invitation_link(tx, user.id, actor, platform_role.is_some(), now)
             .await?;
@@ -127,12 +149,24 @@ impl App {
             }),
         ))
         .await?;
+        let mail = Mail::Invitation {
+            link: self.link_url(&link),
+            org: org_name.map(|name| name.to_string()),
+            role: org
+                .map(|(_, role)| role.as_str())
+                .or(platform_role.map(|r| r.as_str()))
+                .map(str::to_owned),
+            expires_at: expires_at.0,
+            invited_by: inviter.map(|i| i.display_name.map_or_else(|| i.email.to_string(), |n| n.to_string())),
+        };
+        self.queue_mail_to(tx, &email, lang.unwrap_or(Lang::En), mail, now)
+            .await?;
         Ok(Invitation {
             user_id: user.id,
             email,
             link,
             expires_at,
-            org_name: None,
+            org_name: org_name.cloned(),
         })
     }
 

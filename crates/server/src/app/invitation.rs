@@ -1,6 +1,7 @@
 //! One-time links: opening one (which changes nothing, so a mail scanner or a second look is harmless)
 //! and accepting it (choosing a name and password), which uses the link, activates the account and
-//! starts a session at the MFA-setup stage — all in one transaction.
+//! starts a session at the MFA-setup stage — all in one transaction. The page's language becomes the
+//! user's language for email.
 
 use portcullis_core::password::check_new_password;
 use portcullis_core::{DisplayName, Email, LoginStage, PlainToken, PlatformRole, TokenKind, UnixTime, UserStatus};
@@ -10,6 +11,7 @@ use serde_json::json;
 
 use super::login::start_session;
 use super::{App, AppError, Client, event, random};
+use crate::i18n::Lang;
 
 /// What the link's page shows before the user chooses a password.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct AcceptInput {
     pub display_name: String,
     pub password: SecretString,
     pub confirm: SecretString,
+    /// The language the page was shown in: it becomes the user's language for email.
+    pub lang: Option<Lang>,
 }
 
 impl App {
@@ -103,6 +107,9 @@ impl App {
                 user.id
             }
         };
+        if let Some(lang) = input.lang {
+            tx.set_user_locale(user_id, lang.code()).await?;
+        }
         let session = start_session(&mut tx, user_id, LoginStage::after_password(false), now, client).await?;
         let kind = match view.purpose {
             LinkPurpose::Invitation => "invitation_accepted",

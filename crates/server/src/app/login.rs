@@ -5,6 +5,9 @@
 //! burst of parallel guesses cannot slip through between a check and a write. A success takes the
 //! count back. The account key is the hash of the email, whether or not an account exists, so the
 //! throttle behaves the same for known and unknown addresses.
+//!
+//! The owner of an account is emailed once per series of failures, at the failure that starts the
+//! delay (password or second factor), never at each refused attempt: an attacker cannot flood them.
 
 use std::net::IpAddr;
 
@@ -18,6 +21,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::{App, AppError, Client, event, random};
+use crate::mail::Mail;
 
 /// A live session, as the pages see it.
 #[derive(Debug, Clone)]
@@ -149,8 +153,9 @@ impl App {
             shared: ip_key.as_deref(),
         };
         let now = self.now();
-        let user = match self.count_attempt(keys, &email, now).await {
-            Ok(user) => user,
+        let attempt_at = now;
+        let (user, failures) = match self.count_attempt(keys, &email, now).await {
+            Ok(counted) => counted,
             Err(AppError::Throttled { retry_at }) => {
                 let mut tx = self.store.begin().await?;
                 let detail = json!({ "retry_at": retry_at.0 });
@@ -171,16 +176,24 @@ impl App {
             user.as_ref().map(|u| u.id),
             user.as_ref().and_then(|u| u.org.map(|(id, _)| id)),
         );
-        let (Some(user), true) = (user, password_ok) else {
-            let detail = json!({ "step": "password" });
-            tx.append_audit(&event(now, "login_failed", None, target, target_org, client, detail))
-                .await?;
-            let retry_at = tx
-                .throttle(&account_key)
-                .await?
-                .blocked_until(&ThrottlePolicy::ACCOUNT_PASSWORD, now);
-            tx.commit().await?;
-            return Err(AppError::InvalidCredentials { retry_at });
+        let user = match (user, password_ok) {
+            (Some(user), true) => user,
+            (user, _) => {
+                let detail = json!({ "step": "password" });
+                tx.append_audit(&event(now, "login_failed", None, target, target_org, client, detail))
+                    .await?;
+                let retry_at = tx
+                    .throttle(&account_key)
+                    .await?
+                    .blocked_until(&ThrottlePolicy::ACCOUNT_PASSWORD, now);
+                if let Some(user) = &user {
+                    let policy = &ThrottlePolicy::ACCOUNT_PASSWORD;
+                    self.mail_if_throttle_starts(&mut tx, user, policy, failures, false, attempt_at)
+                        .await?;
+                }
+                tx.commit().await?;
+                return Err(AppError::InvalidCredentials { retry_at });
+            }
         };
         tx.settle_attempt_success(keys).await?;
         let org = user.org.map(|(id, _)| id);
@@ -239,29 +252,56 @@ impl App {
 
     /// Counts one attempt on the account and the client address, or refuses if either is throttled,
     /// and reads the account in the same transaction (a login is on the hot path: few round trips).
+    /// Also returns the account's consecutive failures, this attempt counted.
     async fn count_attempt(
         &self,
         keys: AttemptKeys<'_>,
         email: &Email,
         now: UnixTime,
-    ) -> Result<Option<UserRecord>, AppError> {
-        let mut tx = self
+    ) -> Result<(Option<UserRecord>, u32), AppError> {
+        let (mut tx, failures) = self
             .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_PASSWORD, now)
             .await?;
         let user = tx.find_user_by_email(email).await?;
         tx.commit().await?;
-        Ok(user)
+        Ok((user, failures))
+    }
+
+    /// After a failed attempt on an existing account: if it was the failure that starts the delay
+    /// (`failures`, as counted when the attempt was reserved at `at`), queues an email telling the
+    /// owner. Once per series: later failures of the series, and refused attempts, send nothing; a
+    /// success ends the series.
+    pub(crate) async fn mail_if_throttle_starts(
+        &self,
+        tx: &mut portcullis_store::Tx,
+        user: &UserRecord,
+        policy: &ThrottlePolicy,
+        failures: u32,
+        second_factor: bool,
+        at: UnixTime,
+    ) -> Result<(), AppError> {
+        if user.status != UserStatus::Active || !policy.starts_delay(failures) {
+            return Ok(());
+        }
+        let until = at.plus_secs(policy.delay_after(failures).unwrap_or_default());
+        let mail = Mail::LoginThrottled {
+            until: until.0,
+            second_factor,
+        };
+        self.queue_mail(tx, user, mail, at).await?;
+        Ok(())
     }
 
     /// Counts one attempt (before the secret is checked) against `keys.account` under `policy` and
-    /// against the client address, and hands back the open transaction; or refuses if a key is
-    /// throttled. Retries when another node changed a counter between our read and our write.
+    /// against the client address, and hands back the open transaction with the account's consecutive
+    /// failures, this attempt counted; or refuses if a key is throttled. Retries when another node
+    /// changed a counter between our read and our write.
     pub(crate) async fn reserve_attempt(
         &self,
         keys: AttemptKeys<'_>,
         policy: &ThrottlePolicy,
         now: UnixTime,
-    ) -> Result<portcullis_store::Tx, AppError> {
+    ) -> Result<(portcullis_store::Tx, u32), AppError> {
         const SHARED: ThrottlePolicy = ThrottlePolicy::IP_PASSWORD;
         for _ in 0..10 {
             let mut tx = self.store.begin().await?;
@@ -283,7 +323,7 @@ impl App {
                 old.1.map(|s| s.after_attempt(&SHARED, now)),
             );
             if tx.swap_attempt_throttles(keys, old, new).await? {
-                return Ok(tx);
+                return Ok((tx, new.0.failures));
             }
         }
         // Heavy contention on one key is itself a sign of a burst: refuse briefly.
@@ -293,7 +333,8 @@ impl App {
     }
 
     /// Counts one second-factor attempt of the session's user (app code or key answer, `step` names
-    /// which) and hands back the open transaction; a throttled or locked attempt is audited and refused.
+    /// which) and hands back the open transaction with the account's consecutive failures (this one
+    /// counted); a throttled or locked attempt is audited and refused.
     pub(crate) async fn reserve_second_factor(
         &self,
         session: &CurrentSession,
@@ -301,7 +342,7 @@ impl App {
         step: &str,
         client: &Client,
         now: UnixTime,
-    ) -> Result<portcullis_store::Tx, AppError> {
+    ) -> Result<(portcullis_store::Tx, u32), AppError> {
         match self
             .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_SECOND_FACTOR, now)
             .await

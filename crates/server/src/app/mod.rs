@@ -9,6 +9,7 @@
 //! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
 //! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
 //! - [`security_key`]: registering a FIDO2 security key and the login challenge with it (WebAuthn).
+//! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
 //! - [`secrets`]: sealing secrets at rest under the master key.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
@@ -19,6 +20,7 @@ mod error;
 pub mod invitation;
 pub mod login;
 pub mod org;
+pub mod outbox;
 pub mod passwords;
 pub mod profile;
 pub mod random;
@@ -38,6 +40,8 @@ pub use error::AppError;
 use passwords::Passwords;
 use secrets::SecretBox;
 
+use crate::i18n::Catalogues;
+use crate::mail::Transport;
 use crate::settings::Settings;
 
 /// Who is on the other end of a request, for throttling and the audit log.
@@ -58,6 +62,10 @@ pub struct App {
     pub public_url: Url,
     pub service_name: String,
     pub keys: security_key::KeyService,
+    /// Where email goes (see [`outbox`]).
+    transport: Transport,
+    /// The message catalogues, for email.
+    catalogues: Arc<Catalogues>,
 }
 
 /// How long the first customer-service setup link (and `support invite`) stays valid.
@@ -90,6 +98,8 @@ impl App {
                 settings.key_policy(),
                 settings.security_key_user_verification,
             )?,
+            transport: Transport::from_settings(settings).map_err(AppError::Internal)?,
+            catalogues: Arc::new(Catalogues::load().map_err(AppError::Internal)?),
         })
     }
 
@@ -104,7 +114,18 @@ impl App {
         url.to_string()
     }
 
-    /// Removes dead sessions and links expired for more than a week (run periodically).
+    /// The message catalogues (pages and email share them).
+    pub fn catalogues(&self) -> Arc<Catalogues> {
+        self.catalogues.clone()
+    }
+
+    /// Where the file transport writes `.eml` files; `None` with SMTP.
+    pub fn email_directory(&self) -> Option<&std::path::Path> {
+        self.transport.directory()
+    }
+
+    /// Removes dead sessions, links expired for more than a week and email sent or given up more
+    /// than a week ago (run periodically).
     pub async fn sweep(&self) -> Result<(u64, u64), AppError> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -117,6 +138,7 @@ impl App {
         let links = tx.delete_links_expired_before(now.plus_secs(-7 * 24 * 3600)).await?;
         tx.delete_expired_totp_enrollments(now).await?;
         tx.delete_expired_ceremonies(now).await?;
+        tx.delete_finished_mail_before(now.plus_secs(-7 * 24 * 3600)).await?;
         tx.commit().await?;
         Ok((sessions, links))
     }

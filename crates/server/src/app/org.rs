@@ -17,8 +17,9 @@ use serde_json::json;
 
 use super::admin::{Invitation, invitee};
 use super::login::{CurrentSession, require_mfa_change, require_stage};
-use super::profile::{ResetBy, reset_mfa_in};
+use super::profile::ResetBy;
 use super::{App, AppError, Client, event};
+use crate::mail::Mail;
 
 /// Members shown per page of the user list.
 pub const MEMBERS_PER_PAGE: i64 = 50;
@@ -175,8 +176,9 @@ impl App {
         }
         let org_name = tx.find_org(admin.org).await?.map(|o| o.name);
         let user = invitee(email, Some((admin.org, role)), None, now)?;
-        let mut invitation = self.insert_invitation(&mut tx, user, Some(admin.actor), client).await?;
-        invitation.org_name = org_name;
+        let invitation = self
+            .insert_invitation(&mut tx, user, org_name.as_ref(), Some(admin.actor), client)
+            .await?;
         tx.commit().await?;
         Ok(invitation)
     }
@@ -214,6 +216,15 @@ impl App {
         ))
         .await?;
         let org_name = tx.find_org(admin.org).await?.map(|o| o.name);
+        let inviter = tx.find_user(admin.actor).await?;
+        let mail = Mail::Invitation {
+            link: self.link_url(&link),
+            org: org_name.as_ref().map(|n| n.to_string()),
+            role: target.org.map(|(_, role)| role.as_str().to_owned()),
+            expires_at: expires_at.0,
+            invited_by: inviter.map(|i| i.display_name.map_or_else(|| i.email.to_string(), |n| n.to_string())),
+        };
+        self.queue_mail(&mut tx, &target, mail, now).await?;
         tx.commit().await?;
         Ok(Invitation {
             user_id: target.id,
@@ -432,7 +443,7 @@ impl App {
         }
         let by = ResetBy { actor: actor.id, grant };
         let enroll_by = now.plus_secs(self.mfa_enrollment_window);
-        reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
+        self.reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
         if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
             tx.append_audit(&event(
                 now,

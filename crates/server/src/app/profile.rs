@@ -22,6 +22,7 @@ use serde_json::json;
 
 use super::login::{CurrentSession, account_key, ip_key, lock_for_mfa_change, require_mfa_change, require_stage};
 use super::{App, AppError, Client, event, own_event};
+use crate::mail::{Mail, MfaMethod};
 
 /// What the profile page shows.
 #[derive(Debug, Clone)]
@@ -49,39 +50,58 @@ pub struct ResetBy {
     pub grant: ResetGrant,
 }
 
-/// Resets `target`'s MFA inside `tx` (the caller holds the lock on the target's row): removes every
-/// method and session, opens the enrollment window, and audits who did it on what grounds.
-pub(crate) async fn reset_mfa_in(
-    tx: &mut portcullis_store::Tx,
-    target: &UserRecord,
-    by: ResetBy,
-    enroll_by: UnixTime,
-    client: &Client,
-    now: UnixTime,
-) -> Result<Removed, AppError> {
-    let removed = tx.remove_all_mfa(target.id).await?;
-    tx.set_mfa_enroll_by(target.id, Some(enroll_by)).await?;
-    let detail = json!({
-        "grant": by.grant.as_str(),
-        "apps": removed.apps,
-        "keys": removed.keys,
-        "sessions_ended": removed.sessions,
-        "enroll_by": enroll_by.0,
-    });
-    tx.append_audit(&event(
-        now,
-        "mfa_reset",
-        Some(by.actor),
-        Some(target.id),
-        target.org.map(|(id, _)| id),
-        client,
-        detail,
-    ))
-    .await?;
-    Ok(removed)
-}
-
 impl App {
+    /// Resets `target`'s MFA inside `tx` (the caller holds the lock on the target's row): removes every
+    /// method and session, opens the enrollment window, audits who did it on what grounds, and queues
+    /// the email that tells the user (with who to ask if it was not them).
+    pub(crate) async fn reset_mfa_in(
+        &self,
+        tx: &mut portcullis_store::Tx,
+        target: &UserRecord,
+        by: ResetBy,
+        enroll_by: UnixTime,
+        client: &Client,
+        now: UnixTime,
+    ) -> Result<Removed, AppError> {
+        let removed = tx.remove_all_mfa(target.id).await?;
+        tx.set_mfa_enroll_by(target.id, Some(enroll_by)).await?;
+        let detail = json!({
+            "grant": by.grant.as_str(),
+            "apps": removed.apps,
+            "keys": removed.keys,
+            "sessions_ended": removed.sessions,
+            "enroll_by": enroll_by.0,
+        });
+        tx.append_audit(&event(
+            now,
+            "mfa_reset",
+            Some(by.actor),
+            Some(target.id),
+            target.org.map(|(id, _)| id),
+            client,
+            detail,
+        ))
+        .await?;
+        let mail = match by.grant {
+            ResetGrant::Own => Mail::MfaResetSelf,
+            grant => {
+                let org = match (grant, target.org) {
+                    (ResetGrant::OrgAdministrator(_), Some((org, _))) => {
+                        tx.find_org(org).await?.map(|o| o.name.to_string())
+                    }
+                    _ => None,
+                };
+                Mail::MfaResetByAdmin {
+                    by_role: grant.as_str().to_owned(),
+                    org,
+                    enroll_by: enroll_by.0,
+                }
+            }
+        };
+        self.queue_mail(tx, target, mail, now).await?;
+        Ok(removed)
+    }
+
     pub async fn profile(&self, session: &CurrentSession) -> Result<Profile, AppError> {
         require_stage(session, LoginStage::Authenticated)?;
         let user = session.user.id;
@@ -157,6 +177,12 @@ impl App {
         let detail = json!({ "method": kind.as_str(), "credential": id.to_string(), "name": name });
         tx.append_audit(&own_event(session, now, "mfa_method_removed", client, detail))
             .await?;
+        let method = match kind {
+            MfaKind::App => MfaMethod::App,
+            MfaKind::Key => MfaMethod::Key,
+        };
+        self.queue_mail(&mut tx, &session.user, Mail::MfaMethodRemoved { method, name }, now)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -177,7 +203,7 @@ impl App {
             grant: ResetGrant::Own,
         };
         let enroll_by = now.plus_secs(self.mfa_enrollment_window);
-        let removed = reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
+        let removed = self.reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
         tx.commit().await?;
         Ok(removed)
     }
@@ -236,7 +262,7 @@ impl App {
             shared: ip.as_deref(),
         };
         let now = self.now();
-        let tx = self
+        let (tx, _) = self
             .reserve_attempt(keys, &ThrottlePolicy::ACCOUNT_PASSWORD, now)
             .await?;
         tx.commit().await?;

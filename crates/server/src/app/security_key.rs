@@ -1,5 +1,5 @@
 //! Security keys (FIDO2 / WebAuthn) as a second factor: registering a key during MFA setup, the login
-//! challenge with a key, renaming a key.
+//! challenge with a key, renaming a key. The user is emailed about every key added.
 //!
 //! Each ceremony has two requests. The first stores webauthn-rs's state in `webauthn_ceremonies`
 //! (bound to the session, valid [`CEREMONY_TTL`] seconds) and returns the options for
@@ -37,6 +37,7 @@ use super::login::{
     rotate_session,
 };
 use super::{App, AppError, Client, event, own_event, random};
+use crate::mail::{Mail, MfaMethod};
 
 /// How long a ceremony's state stays usable.
 pub const CEREMONY_TTL: i64 = 5 * 60;
@@ -415,6 +416,11 @@ impl App {
                 });
                 tx.append_audit(&own_event(session, now, "mfa_security_key_added", client, detail))
                     .await?;
+                let mail = Mail::MfaMethodAdded {
+                    method: MfaMethod::Key,
+                    name: Some(key.name.clone()),
+                };
+                self.queue_mail(&mut tx, &session.user, mail, now).await?;
                 tx.commit().await?;
                 Ok(key)
             }
@@ -587,7 +593,7 @@ impl App {
         // on success), so nobody can flood the check or the audit log with forged answers.
         let throttle_keys = SecondFactorKeys::new(user, client);
         let keys = throttle_keys.keys();
-        let mut tx = self
+        let (mut tx, failures) = self
             .reserve_second_factor(session, keys, "security_key", client, now)
             .await?;
         let refusal = match self
@@ -677,6 +683,9 @@ impl App {
         };
         let detail = json!({ "step": "security_key", "reason": refusal.as_str() });
         tx.append_audit(&event(now, "login_failed", None, Some(user), org, client, detail))
+            .await?;
+        let policy = &portcullis_core::throttle::ThrottlePolicy::ACCOUNT_SECOND_FACTOR;
+        self.mail_if_throttle_starts(&mut tx, &session.user, policy, failures, true, now)
             .await?;
         tx.commit().await?;
         Err(refused(refusal))

@@ -2,7 +2,8 @@
 //!
 //! Setup: choosing a phone type creates an *enrollment* (a sealed 160-bit secret, valid 15 minutes);
 //! it becomes a credential only when a code from the app verifies it, in one transaction that also
-//! removes the enrollment — so an abandoned or half-done setup leaves no credential behind.
+//! removes the enrollment — so an abandoned or half-done setup leaves no credential behind. The user is
+//! emailed about every method added, the first included: they learn of an attacker's enrollment too.
 //!
 //! Challenge: the attempt is counted against the account's second-factor throttle before the code is
 //! checked; an accepted time step is recorded with a conditional `UPDATE` that only succeeds for a step
@@ -20,6 +21,7 @@ use super::login::{
     require_stage, rotate_session,
 };
 use super::{App, AppError, Client, event, own_event, random};
+use crate::mail::{Mail, MfaMethod};
 
 /// How long a QR code shown during setup stays usable.
 pub const ENROLLMENT_TTL: i64 = 15 * 60;
@@ -153,6 +155,11 @@ impl App {
         let detail = json!({ "credential": credential.id.to_string() });
         tx.append_audit(&own_event(session, now, "mfa_totp_added", client, detail))
             .await?;
+        let mail = Mail::MfaMethodAdded {
+            method: MfaMethod::App,
+            name: None,
+        };
+        self.queue_mail(&mut tx, &session.user, mail, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -196,7 +203,7 @@ impl App {
         let keys = throttle_keys.keys();
         const POLICY: ThrottlePolicy = ThrottlePolicy::ACCOUNT_SECOND_FACTOR;
         let now = self.now();
-        let mut tx = self.reserve_second_factor(session, keys, "totp", client, now).await?;
+        let (mut tx, failures) = self.reserve_second_factor(session, keys, "totp", client, now).await?;
         let credentials = tx.totp_credentials_of(user).await?;
         tx.commit().await?;
 
@@ -249,6 +256,8 @@ impl App {
         tx.append_audit(&event(now, kind, None, Some(user), org, client, detail))
             .await?;
         let retry_at = tx.attempt_throttles(keys).await?.0.blocked_until(&POLICY, now);
+        self.mail_if_throttle_starts(&mut tx, &session.user, &POLICY, failures, true, now)
+            .await?;
         tx.commit().await?;
         Err(AppError::CodeRefused { refusal, retry_at })
     }

@@ -88,8 +88,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: Arc<App>, settings: &Settings) -> Result<AppState, String> {
         Ok(AppState {
+            catalogues: app.catalogues(),
             app,
-            catalogues: Arc::new(Catalogues::load()?),
             cookies: Cookies::for_https(settings.https()),
             origin: settings.public_origin(),
             https: settings.https(),

@@ -70,6 +70,7 @@ fn operators_create_organizations_and_invite_users() {
         text.starts_with("Invited emp@por.example as user administrator of Port of Rotterdam."),
         "{text}"
     );
+    assert!(text.contains("invitation email"), "{text}");
     json(&portcullis(
         path,
         &["user", "invite", "--email", "solo@example.com", "--json"],

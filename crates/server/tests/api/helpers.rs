@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use portcullis::app::admin::Membership;
 use portcullis::app::{App, Client, ManualClock};
-use portcullis::settings::Settings;
+use portcullis::settings::{EmailTransport, Settings, SmtpTls};
 use portcullis_core::{OrgName, OrgRole, UnixTime};
+use portcullis_store::outbox::OutboxMail;
 use portcullis_testkit::{Kind, TestDatabase};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Response, StatusCode};
@@ -45,11 +46,37 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
     let key = portcullis::app::secrets::MasterKey::generate().unwrap();
     Settings {
         database_url: Some(db.url.clone()),
+        // Email goes to `.eml` files here (the default transport), never into the source tree.
+        data_dir: db.data_dir(),
         argon2_memory_kib: 8 * 1024,
         argon2_iterations: 1,
         master_key: Some(secrecy::SecretString::from(key.encode().to_string())),
         ..Settings::default()
     }
+}
+
+/// Test settings that send email over SMTP to a server on loopback (see `smtp_sink`) at `port`.
+pub fn smtp_settings(db: &TestDatabase, port: u16) -> Settings {
+    Settings {
+        email_transport: EmailTransport::Smtp,
+        email_from: "Portcullis <portcullis@example.com>".into(),
+        smtp_host: Some("127.0.0.1".into()),
+        smtp_port: port,
+        smtp_tls: SmtpTls::None,
+        ..test_settings(db)
+    }
+}
+
+/// The use cases alone, without the HTTP server and its background workers: only what the test calls
+/// runs (e.g. `deliver_due_mail`), so nothing races it.
+pub async fn app_without_server(settings: &Settings, clock: Arc<ManualClock>) -> Arc<App> {
+    portcullis::startup::open_app(settings, clock).await.unwrap()
+}
+
+/// The messages queued to `email`, oldest first (in one second: in no particular order).
+pub async fn mail_to(app: &App, email: &str) -> Vec<OutboxMail> {
+    let email = portcullis_core::Email::parse(email).unwrap();
+    app.store.read().await.unwrap().mail_to(&email).await.unwrap()
 }
 
 impl TestApp {
@@ -152,6 +179,14 @@ impl TestApp {
             .await
             .unwrap();
         path_of(&self.app.link_url(&invitation.link))
+    }
+
+    /// The kinds of the messages queued to `email` (sent or not), sorted (messages of one second
+    /// have no order among them).
+    pub async fn mail_kinds(&self, email: &str) -> Vec<String> {
+        let mut kinds: Vec<String> = mail_to(&self.app, email).await.into_iter().map(|m| m.kind).collect();
+        kinds.sort();
+        kinds
     }
 
     /// The kinds of the newest `limit` audit events, newest first.

@@ -143,6 +143,11 @@ async fn parallel_guesses_cannot_slip_past_the_throttle() {
         statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(),
         15
     );
+    assert_eq!(
+        app.mail_kinds("anna@example.com").await,
+        ["invitation", "login_throttled"],
+        "one email for the burst, from the one failure that started the delay"
+    );
 }
 
 #[tokio::test]

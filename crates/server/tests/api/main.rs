@@ -3,10 +3,12 @@
 //! cookie-keeping client that does not follow redirects. Modules mirror the route tree.
 
 mod helpers;
+mod smtp_sink;
 
 mod actors;
 mod browser;
 mod cli;
+mod email;
 mod health;
 mod invitation;
 mod login;

@@ -152,6 +152,11 @@ async fn first_login_with_app_then_every_login(kind: Kind) {
         assert!(kinds.contains(&kind), "{kind} audited: {kinds:?}");
     }
     assert!(!format!("{events:?}").contains(&secret));
+    assert_eq!(
+        app.mail_kinds("anna@example.com").await,
+        ["invitation", "mfa_method_added"],
+        "told of the app added (the first method too)"
+    );
 }
 
 on_both_backends!(first_login_with_app_then_every_login);
@@ -312,6 +317,12 @@ async fn wrong_codes_are_throttled_and_the_throttle_survives_a_restart() {
             .unwrap()
             .contains("try again in 8 seconds")
     );
+    let throttle_mails = |kinds: Vec<String>| kinds.iter().filter(|k| *k == "login_throttled").count();
+    assert_eq!(
+        throttle_mails(app.mail_kinds("anna@example.com").await),
+        1,
+        "the third wrong code starts the delay: Anna is told (someone knows her password)"
+    );
 
     let cookies = (
         browser.cookie("portcullis").unwrap(),
@@ -333,6 +344,11 @@ async fn wrong_codes_are_throttled_and_the_throttle_survives_a_restart() {
         .post("/mfa/challenge", &[("code", &oathtool(&secret, now(&app)))])
         .await;
     assert_eq!(location(&response), "/", "the delay ends by itself");
+    assert_eq!(
+        throttle_mails(app.mail_kinds("anna@example.com").await),
+        1,
+        "refused attempts send nothing"
+    );
 }
 
 #[tokio::test]

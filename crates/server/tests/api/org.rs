@@ -619,3 +619,45 @@ async fn a_refusal_in_dutch_names_who_can_help() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.text().await.unwrap().contains("Alleen de klantenservice"));
 }
+
+/// The user learns of an administrator's reset by email, through a real SMTP server, in their own
+/// language: which role of which organization did it, by when to set up MFA again, whom to ask.
+#[tokio::test]
+async fn an_administrators_reset_is_emailed_in_the_users_language() {
+    if !tools("org::reset_email") {
+        return;
+    }
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let db = std::sync::Arc::new(portcullis_testkit::TestDatabase::sqlite());
+    let app = TestApp::start(db.clone(), None, Some(crate::helpers::smtp_settings(&db, sink.port))).await;
+    let cast = Cast::new(&app).await;
+    let employee = user_id(&app, &cast.employee.email).await;
+    {
+        let mut tx = app.app.store.begin().await.unwrap();
+        let id = portcullis_core::UserId::parse(&employee).unwrap();
+        tx.set_user_locale(id, "nl").await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let response = cast
+        .user_admin
+        .browser
+        .post(&format!("/org/users/{employee}/reset"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut found = None;
+    for _ in 0..40 {
+        let mail = sink.next().await;
+        if mail.to == [cast.employee.email.clone()]
+            && mail.subject().contains("MFA")
+            && mail.subject().contains("gereset")
+        {
+            found = Some(mail);
+            break;
+        }
+    }
+    let mail = found.expect("the reset email");
+    let text = mail.text();
+    assert_eq!(mail.subject(), "Uw extra verificatie (MFA) is gereset");
+    assert!(text.contains("gebruikersbeheerder") && text.contains("Acme"), "{text}");
+    assert!(text.contains("beheerder"), "whom to ask: {text}");
+}

@@ -82,6 +82,8 @@ async fn a_user_resets_their_own_mfa(kind: Kind) {
     assert_eq!(reset.detail["grant"], "own");
     assert_eq!(reset.detail["sessions_ended"], 2);
     assert_eq!(reset.actor, reset.target);
+    let mails = app.mail_kinds("anna@example.com").await;
+    assert!(mails.contains(&"mfa_reset_self".to_owned()), "Anna is told: {mails:?}");
 }
 on_both_backends!(a_user_resets_their_own_mfa);
 
@@ -149,6 +151,11 @@ async fn methods_are_added_and_removed_but_never_the_last(kind: Kind) {
     }
     assert!(logged_in);
     assert!(app.audit_kinds(30).await.contains(&"mfa_method_removed".to_owned()));
+    assert!(
+        app.mail_kinds("bob@example.com")
+            .await
+            .contains(&"mfa_method_removed".to_owned())
+    );
 }
 on_both_backends!(methods_are_added_and_removed_but_never_the_last);
 

@@ -284,6 +284,11 @@ async fn enroll_a_key_then_log_in_with_it(kind: Kind) {
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
     }
+    assert_eq!(
+        app.mail_kinds("anna@example.com").await,
+        ["invitation", "mfa_method_added"],
+        "told of the key added"
+    );
 }
 on_both_backends!(enroll_a_key_then_log_in_with_it);
 

@@ -55,6 +55,7 @@ async fn view_invitation_post(
         display_name: form.display_name.clone(),
         password: SecretString::from(form.password),
         confirm: SecretString::from(form.confirm),
+        lang: Some(ctx.tr.lang),
     };
     match state.app.accept_link(&token, input, &ctx.client).await {
         Ok(session) => {
@@ -152,16 +153,4 @@ async fn invitation_view(
         error,
         expires,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::web::routes::format_utc;
-
-    #[test]
-    fn formats_utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00");
-        assert_eq!(format_utc(1_796_000_000), "2026-11-30 00:53");
-    }
 }
