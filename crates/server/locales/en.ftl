@@ -293,6 +293,7 @@ error-not-admin = Only administrators of an organization can open this page.
 error-user-unknown = There is no such user in your organization.
 error-already-reset = This user's MFA has already been reset and is waiting to be set up again.
 error-not-invited = This user has no open invitation.
+error-not-yet-active = This user has not accepted the invitation yet, so there is no MFA to reset. Send the invitation again if needed.
 error-unchanged = Nothing changed: the account was already in that state.
 reset-refused-only-customer-service = Only customer service can reset the MFA of a main administrator or of someone without an organization. Ask them to contact customer service.
 reset-refused-only-main-admin = Only the main administrator of the organization (or customer service) can reset a user administrator's MFA.

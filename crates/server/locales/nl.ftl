@@ -293,6 +293,7 @@ error-not-admin = Alleen beheerders van een organisatie kunnen deze pagina opene
 error-user-unknown = Deze gebruiker bestaat niet in uw organisatie.
 error-already-reset = De MFA van deze gebruiker is al gereset en wacht op opnieuw instellen.
 error-not-invited = Deze gebruiker heeft geen openstaande uitnodiging.
+error-not-yet-active = Deze gebruiker heeft de uitnodiging nog niet geaccepteerd, dus er is geen MFA om te resetten. Verstuur de uitnodiging zo nodig opnieuw.
 error-unchanged = Er is niets gewijzigd: het account was al in die toestand.
 reset-refused-only-customer-service = Alleen de klantenservice kan de MFA resetten van een hoofdbeheerder of van iemand zonder organisatie. Vraag de gebruiker contact op te nemen met de klantenservice.
 reset-refused-only-main-admin = Alleen de hoofdbeheerder van de organisatie (of de klantenservice) kan de MFA van een gebruikersbeheerder resetten.

@@ -88,6 +88,8 @@ pub enum AppError {
     AlreadyReset,
     #[error("the user has no open invitation")]
     NotInvited,
+    #[error("the user has not accepted the invitation yet")]
+    NotYetActive,
     #[error("the account is already in that state")]
     Unchanged,
     #[error("the current password is wrong")]

@@ -435,7 +435,7 @@ impl App {
             }
         };
         if target.status == UserStatus::Invited {
-            return Err(AppError::NotInvited);
+            return Err(AppError::NotYetActive);
         }
         // A second administrator a moment later finds nothing to reset: say so, change nothing.
         if tx.count_mfa_methods(target.id).await? == 0 && target.mfa_enroll_by.is_some_and(|by| by > now) {

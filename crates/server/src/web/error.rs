@@ -78,6 +78,7 @@ impl WebError {
             A::UserUnknown => (StatusCode::NOT_FOUND, "error-user-unknown"),
             A::AlreadyReset => (StatusCode::CONFLICT, "error-already-reset"),
             A::NotInvited => (StatusCode::CONFLICT, "error-not-invited"),
+            A::NotYetActive => (StatusCode::CONFLICT, "error-not-yet-active"),
             A::Unchanged => (StatusCode::CONFLICT, "error-unchanged"),
             A::WrongCurrentPassword => (StatusCode::UNPROCESSABLE_ENTITY, "error-wrong-current-password"),
             A::Locked => (StatusCode::TOO_MANY_REQUESTS, "mfa-error-locked"),

@@ -396,6 +396,19 @@ async fn members_are_managed_within_the_rules() {
         .post(&format!("/org/users/{invited}/invitation"), &[("action", "resend")])
         .await;
     assert_eq!(response.status(), StatusCode::OK);
+    let response = ua.post(&format!("/org/users/{invited}/reset"), &[]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "no MFA to reset before the invitation is accepted"
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("has not accepted the invitation yet")
+    );
     let response = ua
         .post(&format!("/org/users/{employee}/invitation"), &[("action", "resend")])
         .await;
