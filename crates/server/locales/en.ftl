@@ -263,6 +263,7 @@ org-no-users = No users found.
 org-invite-title = Invite a user
 org-invite-button = Send invitation
 org-invited = An invitation has been sent to { $email }.
+org-email-taken = There is already an account with this email address (in this or another organization). Search for it in the list, or ask customer service.
 status-invited = invited
 status-active = active
 status-disabled = disabled

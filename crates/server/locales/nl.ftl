@@ -263,6 +263,7 @@ org-no-users = Geen gebruikers gevonden.
 org-invite-title = Een gebruiker uitnodigen
 org-invite-button = Uitnodiging versturen
 org-invited = Er is een uitnodiging verstuurd naar { $email }.
+org-email-taken = Er bestaat al een account met dit e-mailadres (in deze of een andere organisatie). Zoek het op in de lijst, of vraag de klantenservice.
 status-invited = uitgenodigd
 status-active = actief
 status-disabled = geblokkeerd

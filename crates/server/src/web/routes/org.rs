@@ -179,8 +179,12 @@ async fn view_invite_post(
             ))
         }
         Err(err @ (AppError::InvalidEmail(_) | AppError::EmailTaken)) => {
-            let status = WebError::status_of(&err).0;
-            let error = Some(ctx.tr.t(WebError::status_of(&err).1));
+            let (status, message) = match err {
+                // Not the sign-up form's "log in instead": the administrator is inviting someone else.
+                AppError::EmailTaken => (StatusCode::CONFLICT, "org-email-taken"),
+                _ => WebError::status_of(&err),
+            };
+            let error = Some(ctx.tr.t(message));
             Ok(render(status, &members_view(&state, &ctx, &query, None, error).await?))
         }
         Err(err) => Err(err.into()),
