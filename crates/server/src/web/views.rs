@@ -442,3 +442,13 @@ impl AuditRows for AuditView {
         &self.rows
     }
 }
+
+#[derive(Template)]
+#[template(path = "org_reset.html")]
+pub struct ConfirmResetView {
+    pub page: Page,
+    pub id: String,
+    pub email: String,
+    /// The sentence about the enrollment window.
+    pub window: String,
+}

@@ -181,6 +181,28 @@ async fn the_enrollment_window_opens_and_closes() {
         .get_text(&format!("/org/users/{employee}"))
         .await;
     assert!(html.contains("Must set up MFA before"), "the page shows the deadline");
+    assert!(
+        html.contains(&format!("href=\"/org/users/{employee}/reset\"")),
+        "the reset button asks first"
+    );
+    let (status, html) = cast
+        .main_admin
+        .browser
+        .get_text(&format!("/org/users/{employee}/reset"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Reset the MFA of employee@acme.example") && html.contains("within 72 hours"));
+    let foreign = user_id(&app, &cast.other_user_admin.email).await;
+    let response = cast
+        .main_admin
+        .browser
+        .get(&format!("/org/users/{foreign}/reset"))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "no confirmation page for another organization's member"
+    );
 
     // Within the window: setup, and the deadline is gone.
     app.clock.advance(71 * 3600);

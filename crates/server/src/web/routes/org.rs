@@ -17,12 +17,14 @@ use super::profile::logged_in;
 use super::{format_utc, parse_date, see_other};
 use crate::app::AppError;
 use crate::app::org::AUDIT_PAGE_MAX;
-use crate::i18n::Tr;
+use crate::i18n::{Arg, Tr};
 use crate::web::AppState;
 use crate::web::context::Ctx;
 use crate::web::error::WebError;
 use crate::web::forms::Form;
-use crate::web::views::{AuditRow, AuditView, Bar, DashboardView, MemberListRow, MemberView, MembersView, render};
+use crate::web::views::{
+    AuditRow, AuditView, Bar, ConfirmResetView, DashboardView, MemberListRow, MemberView, MembersView, render,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/org/users", get(view_members))
         .route("/org/users/invite", post(view_invite_post))
         .route("/org/users/{id}", get(view_member))
-        .route("/org/users/{id}/reset", post(view_reset_post))
+        .route("/org/users/{id}/reset", get(view_reset).post(view_reset_post))
         .route("/org/users/{id}/status", post(view_status_post))
         .route("/org/users/{id}/role", post(view_role_post))
         .route("/org/users/{id}/handover", post(view_handover_post))
@@ -252,6 +254,27 @@ struct Empty {}
 async fn done(state: &AppState, ctx: &Ctx, id: &str, notice: &str) -> Result<Response, WebError> {
     let notice = Some(ctx.tr.t(notice));
     Ok(render(StatusCode::OK, &member_view(state, ctx, id, notice).await?))
+}
+
+/// The confirmation before an administrator's reset: what it does, for whom.
+async fn view_reset(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebError> {
+    let session = match logged_in(&ctx) {
+        Ok(session) => session,
+        Err(path) => return Ok(see_other(path)),
+    };
+    let detail = state.app.member(session, &id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &ConfirmResetView {
+            page: ctx.page(&state),
+            id: detail.user.id.to_string(),
+            email: detail.user.email.to_string(),
+            window: ctx.tr.t_with(
+                "org-reset-effect-window",
+                &[("hours", Arg::Number(state.app.mfa_enrollment_window / 3600))],
+            ),
+        },
+    ))
 }
 
 async fn view_reset_post(
