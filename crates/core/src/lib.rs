@@ -38,7 +38,7 @@ pub mod totp;
 pub use email::Email;
 pub use ids::{CredentialId, EnrollmentId, MailId, OrgId, UserId};
 pub use login::{Amr, LoginStage, SessionPolicy};
-pub use names::{DisplayName, OrgName};
+pub use names::{DisplayName, OrgName, Reason, TicketRef};
 pub use roles::{OrgRole, PlatformRole, UserStatus};
 pub use time::UnixTime;
 pub use token::{PlainToken, TokenHash, TokenKind};

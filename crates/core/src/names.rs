@@ -76,9 +76,56 @@ impl fmt::Display for OrgName {
     }
 }
 
+/// Why customer service reset someone's MFA or replaced a main administrator: recorded in the audit
+/// log and shown to the user in the email. Required for customer service's actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason(String);
+
+impl Reason {
+    pub const MAX_LEN: usize = 500;
+
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        clean(input, Self::MAX_LEN).map(Reason)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A helpdesk ticket reference (e.g. `CS-1234`), optional beside a [`Reason`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRef(String);
+
+impl TicketRef {
+    pub const MAX_LEN: usize = 64;
+
+    /// `None` for an empty field.
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, NameError> {
+        if input.trim().is_empty() {
+            return Ok(None);
+        }
+        clean(input, Self::MAX_LEN).map(|t| Some(TicketRef(t)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_and_tickets() {
+        assert_eq!(Reason::parse("  lost   phone ").unwrap().as_str(), "lost phone");
+        assert_eq!(Reason::parse(" "), Err(NameError::Empty));
+        assert!(Reason::parse(&"x".repeat(501)).is_err());
+        assert_eq!(TicketRef::parse_optional("  ").unwrap(), None);
+        assert_eq!(TicketRef::parse_optional(" CS-1 ").unwrap().unwrap().as_str(), "CS-1");
+        assert!(TicketRef::parse_optional("a\u{7}b").is_err());
+    }
 
     #[test]
     fn collapses_spaces_and_compares_without_case() {

@@ -300,6 +300,8 @@ error-not-admin = Only administrators of an organization can open this page.
 error-user-unknown = There is no such user in your organization.
 error-already-reset = This user's MFA has already been reset and is waiting to be set up again.
 error-not-invited = This user has no open invitation.
+error-not-support = Only customer service can open this page.
+error-reason-required = Give a reason (it is recorded and shown to the user).
 error-not-yet-active = This user has not accepted the invitation yet, so there is no MFA to reset. Send the invitation again if needed.
 error-unchanged = Nothing changed: the account was already in that state.
 reset-refused-only-customer-service = Only customer service can reset the MFA of a main administrator or of someone without an organization. Ask them to contact customer service.
@@ -346,7 +348,6 @@ event-main_admin_handed_over = main administrator handed over
 event-mfa_method_removed = MFA method removed
 event-mfa_recheck_ok = identity confirmed
 event-mfa_reset = MFA reset
-event-mfa_reset_reason = reason for MFA reset
 event-mfa_reset_refused = MFA reset refused
 event-mfa_security_key_added = security key added
 event-mfa_setup_finished = MFA setup finished
@@ -395,6 +396,8 @@ email-mfa-reset-self-next = At your next login you set up a new method: an authe
 email-mfa-reset-by-org-admin = A { $role } of { $org } reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
 email-mfa-reset-by-admin = An administrator reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
 email-mfa-reset-by-support = Customer service reset the extra verification (MFA) of your account: all your methods were removed and all your sessions were ended.
+email-mfa-reset-reason = Reason given: { $reason }
+email-mfa-reset-ticket = Ticket: { $ticket }
 email-mfa-reset-enroll-by = Log in and set up a new method (an authenticator app or a security key) before { $when } (UTC). After that you have to ask for a reset again.
 
 email-mfa-added-subject = A new login method was added to your account
@@ -412,3 +415,35 @@ email-throttled-password-you = Was this you? Then wait a moment and try again.
 email-throttled-password-not-you = Was this not you? Nobody got in: the slowdown protects your account. If it keeps happening, contact { $contact }.
 email-throttled-second-factor = Your password was entered correctly, but the second step (a code from your authenticator app or your security key) then failed several times. To protect your account, logging in is slowed down: the next attempt is possible from { $until } (UTC).
 email-throttled-second-factor-not-you = Was this not you? Then someone else knows your password: contact { $contact } right away.
+
+# Customer service
+nav-support = Customer service
+nav-orgs = Organizations
+support-title = Find a user
+support-search = Email address, name or organization (the start is enough)
+support-back = Back to the search
+support-password-throttle = Password attempts
+support-second-factor-throttle = Second-step attempts
+support-throttle-none = no failures
+support-throttle-failures = { $n } recent { $n ->
+    [one] failure
+   *[other] failures
+}, not held back
+support-throttle-until = held back until { $when } (UTC)
+support-throttle-locked = locked after too many failures
+support-unlock = Lift the lockout
+support-unlocked = The lockout has been lifted.
+support-reason = Reason (required; recorded and shown to the user)
+support-reason-hint = For example how you checked it is really them: "lost phone, called back on the number in the HR file".
+support-ticket = Ticket reference (optional)
+support-members = Members
+support-replace = Replace the main administrator
+support-new-main-admin = New main administrator's email (a member, or a new address to invite)
+support-replace-hint = The current main administrator becomes a disabled user administrator and is logged out.
+support-main-admin-replaced = { $email } is now the main administrator (or has been invited as such).
+support-create-org = Create an organization
+support-org-name = Organization name
+support-main-admin-email = Main administrator's email
+support-staff = Customer-service staff
+support-invite-staff = Invite to customer service
+event-main_admin_replaced = main administrator replaced

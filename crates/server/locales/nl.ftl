@@ -300,6 +300,8 @@ error-not-admin = Alleen beheerders van een organisatie kunnen deze pagina opene
 error-user-unknown = Deze gebruiker bestaat niet in uw organisatie.
 error-already-reset = De MFA van deze gebruiker is al gereset en wacht op opnieuw instellen.
 error-not-invited = Deze gebruiker heeft geen openstaande uitnodiging.
+error-not-support = Alleen de klantenservice kan deze pagina openen.
+error-reason-required = Geef een reden op (die wordt vastgelegd en aan de gebruiker getoond).
 error-not-yet-active = Deze gebruiker heeft de uitnodiging nog niet geaccepteerd, dus er is geen MFA om te resetten. Verstuur de uitnodiging zo nodig opnieuw.
 error-unchanged = Er is niets gewijzigd: het account was al in die toestand.
 reset-refused-only-customer-service = Alleen de klantenservice kan de MFA resetten van een hoofdbeheerder of van iemand zonder organisatie. Vraag de gebruiker contact op te nemen met de klantenservice.
@@ -346,7 +348,6 @@ event-main_admin_handed_over = hoofdbeheerder overgedragen
 event-mfa_method_removed = MFA-methode verwijderd
 event-mfa_recheck_ok = identiteit bevestigd
 event-mfa_reset = MFA gereset
-event-mfa_reset_reason = reden voor MFA-reset
 event-mfa_reset_refused = MFA-reset geweigerd
 event-mfa_security_key_added = beveiligingssleutel toegevoegd
 event-mfa_setup_finished = MFA-instelling voltooid
@@ -395,6 +396,8 @@ email-mfa-reset-self-next = Bij uw volgende inlog stelt u een nieuwe methode in:
 email-mfa-reset-by-org-admin = Een { $role } van { $org } heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
 email-mfa-reset-by-admin = Een beheerder heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
 email-mfa-reset-by-support = De klantenservice heeft de extra verificatie (MFA) van uw account gereset: al uw methoden zijn verwijderd en al uw sessies zijn beëindigd.
+email-mfa-reset-reason = Opgegeven reden: { $reason }
+email-mfa-reset-ticket = Ticket: { $ticket }
 email-mfa-reset-enroll-by = Log in en stel vóór { $when } (UTC) een nieuwe methode in (een authenticator-app of een beveiligingssleutel). Daarna moet u opnieuw om een reset vragen.
 
 email-mfa-added-subject = Er is een inlogmethode aan uw account toegevoegd
@@ -412,3 +415,35 @@ email-throttled-password-you = Was u dit zelf? Wacht dan even en probeer het opn
 email-throttled-password-not-you = Was u dit niet? Er is niemand binnengekomen: de vertraging beschermt uw account. Gebeurt het vaker, neem dan contact op met { $contact }.
 email-throttled-second-factor = Uw wachtwoord is goed ingevoerd, maar de tweede stap (een code uit uw authenticator-app of uw beveiligingssleutel) mislukte daarna meerdere keren. Ter bescherming gaat inloggen nu trager: de volgende poging kan vanaf { $until } (UTC).
 email-throttled-second-factor-not-you = Was u dit niet? Dan kent iemand anders uw wachtwoord: neem meteen contact op met { $contact }.
+
+# Customer service
+nav-support = Klantenservice
+nav-orgs = Organisaties
+support-title = Een gebruiker zoeken
+support-search = E-mailadres, naam of organisatie (het begin is genoeg)
+support-back = Terug naar het zoeken
+support-password-throttle = Wachtwoordpogingen
+support-second-factor-throttle = Pogingen bij de tweede stap
+support-throttle-none = geen mislukte pogingen
+support-throttle-failures = { $n } recente mislukte { $n ->
+    [one] poging
+   *[other] pogingen
+}, niet vertraagd
+support-throttle-until = vertraagd tot { $when } (UTC)
+support-throttle-locked = geblokkeerd na te veel mislukte pogingen
+support-unlock = Blokkade opheffen
+support-unlocked = De blokkade is opgeheven.
+support-reason = Reden (verplicht; wordt vastgelegd en aan de gebruiker getoond)
+support-reason-hint = Bijvoorbeeld hoe u hebt gecontroleerd dat zij het echt zijn: "telefoon kwijt, teruggebeld op het nummer uit het personeelsdossier".
+support-ticket = Ticketnummer (optioneel)
+support-members = Leden
+support-replace = De hoofdbeheerder vervangen
+support-new-main-admin = E-mailadres van de nieuwe hoofdbeheerder (een lid, of een nieuw adres om uit te nodigen)
+support-replace-hint = De huidige hoofdbeheerder wordt een geblokkeerde gebruikersbeheerder en wordt uitgelogd.
+support-main-admin-replaced = { $email } is nu de hoofdbeheerder (of is daarvoor uitgenodigd).
+support-create-org = Een organisatie aanmaken
+support-org-name = Naam van de organisatie
+support-main-admin-email = E-mailadres van de hoofdbeheerder
+support-staff = Medewerkers klantenservice
+support-invite-staff = Uitnodigen voor de klantenservice
+event-main_admin_replaced = hoofdbeheerder vervangen

@@ -12,6 +12,7 @@
 //! - `orgs`, `users`, `links`, `sessions`, `throttles`, `audit`: the queries.
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //! - [`security_keys`]: security keys, WebAuthn ceremony state, key models from FIDO metadata.
+//! - [`support`]: the customer-service console's search over all users (indexed prefix matches).
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
 //! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
 //!   marked sent or failed.
@@ -32,6 +33,7 @@ pub mod outbox;
 pub mod records;
 pub mod security_keys;
 mod sessions;
+pub mod support;
 mod throttles;
 pub mod totp;
 mod users;

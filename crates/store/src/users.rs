@@ -21,8 +21,8 @@ impl Tx {
     /// second main administrator.
     pub async fn insert_user(&mut self, user: &NewUser) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, email, display_name, org_id, org_role, platform_role, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            "INSERT INTO users (id, email, display_name, org_id, org_role, platform_role, status, created_at, updated_at, \
+             name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
         )
         .bind(user.id.to_string())
         .bind(user.email.as_str())
@@ -32,6 +32,7 @@ impl Tx {
         .bind(user.platform_role.map(|r| r.as_str()))
         .bind(user.status.as_str())
         .bind(user.created_at.0)
+        .bind(user.display_name.as_ref().map(|n| n.as_str().to_lowercase()))
         .execute(self.conn())
         .await?;
         Ok(())
@@ -87,7 +88,7 @@ impl Tx {
         now: UnixTime,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE users SET status = $1, display_name = $2, password_hash = $3, updated_at = $4 \
+            "UPDATE users SET status = $1, display_name = $2, name_key = $7, password_hash = $3, updated_at = $4 \
              WHERE id = $5 AND status = $6",
         )
         .bind(UserStatus::Active.as_str())
@@ -96,6 +97,7 @@ impl Tx {
         .bind(now.0)
         .bind(id.to_string())
         .bind(UserStatus::Invited.as_str())
+        .bind(display_name.as_str().to_lowercase())
         .execute(self.conn())
         .await?;
         Ok(done.rows_affected() == 1)

@@ -90,6 +90,10 @@ pub enum AppError {
     NotInvited,
     #[error("the user has not accepted the invitation yet")]
     NotYetActive,
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("only customer service may do this")]
+    NotSupport,
     #[error("the account is already in that state")]
     Unchanged,
     #[error("the current password is wrong")]

@@ -7,6 +7,7 @@
 //! - [`login`]: the password step, throttling, sessions, logout.
 //! - [`profile`]: the user's own account: methods, MFA reset, sessions, password.
 //! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
+//! - [`support`]: customer service's console: search everyone, reset with a reason, unlock, organizations.
 //! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
 //! - [`security_key`]: registering a FIDO2 security key and the login challenge with it (WebAuthn).
 //! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
@@ -26,6 +27,7 @@ pub mod profile;
 pub mod random;
 pub mod secrets;
 pub mod security_key;
+pub mod support;
 pub mod totp;
 
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 //! audited and answered with who can help.
 
 use portcullis_core::permissions::{ManageRefusal, OrgAdmin, Party, ResetGrant, may_reset_mfa, org_admin};
-use portcullis_core::{Email, LoginStage, OrgId, OrgName, OrgRole, UserId, UserStatus};
+use portcullis_core::{Email, LoginStage, OrgId, OrgName, OrgRole, Reason, TicketRef, UserId, UserStatus};
 use portcullis_store::audit::AuditFilter;
 use portcullis_store::members::{MemberRow, OrgMfaCounts};
 use portcullis_store::records::{AuditEvent, UserRecord};
@@ -19,7 +19,6 @@ use super::admin::{Invitation, invitee};
 use super::login::{CurrentSession, require_mfa_change, require_stage};
 use super::profile::ResetBy;
 use super::{App, AppError, Client, event};
-use crate::mail::Mail;
 
 /// Members shown per page of the user list.
 pub const MEMBERS_PER_PAGE: i64 = 50;
@@ -73,7 +72,7 @@ impl App {
     }
 
     /// Reads and locks a target user by the id from a form; a malformed or unknown id is unknown.
-    async fn target_in(&self, tx: &mut portcullis_store::Tx, id: &str) -> Result<UserRecord, AppError> {
+    pub(crate) async fn target_in(&self, tx: &mut portcullis_store::Tx, id: &str) -> Result<UserRecord, AppError> {
         let id = UserId::parse(id).map_err(|_| AppError::UserUnknown)?;
         tx.lock_user(id).await?.ok_or(AppError::UserUnknown)
     }
@@ -198,41 +197,9 @@ impl App {
             drop(tx);
             return Err(self.refuse(&admin, &target, "resend_invitation", refusal, client).await);
         }
-        if target.status != UserStatus::Invited {
-            return Err(AppError::NotInvited);
-        }
-        tx.expire_invitations_of(target.id, now).await?;
-        let (link, expires_at) = self
-            .new_invitation_link(&mut tx, target.id, Some(admin.actor), false, now)
-            .await?;
-        tx.append_audit(&event(
-            now,
-            "invitation_resent",
-            Some(admin.actor),
-            Some(target.id),
-            Some(admin.org),
-            client,
-            json!({ "expires_at": expires_at.0 }),
-        ))
-        .await?;
-        let org_name = tx.find_org(admin.org).await?.map(|o| o.name);
-        let inviter = tx.find_user(admin.actor).await?;
-        let mail = Mail::Invitation {
-            link: self.link_url(&link),
-            org: org_name.as_ref().map(|n| n.to_string()),
-            role: target.org.map(|(_, role)| role.as_str().to_owned()),
-            expires_at: expires_at.0,
-            invited_by: inviter.map(|i| i.display_name.map_or_else(|| i.email.to_string(), |n| n.to_string())),
-        };
-        self.queue_mail(&mut tx, &target, mail, now).await?;
+        let invitation = self.resend_in(&mut tx, &target, admin.actor, client, now).await?;
         tx.commit().await?;
-        Ok(Invitation {
-            user_id: target.id,
-            email: target.email,
-            link,
-            expires_at,
-            org_name,
-        })
+        Ok(invitation)
     }
 
     /// Withdraws an invitation that was not accepted: the invited account goes, the email is free.
@@ -399,13 +366,15 @@ impl App {
         Ok(())
     }
 
-    /// Resets another user's MFA, if the matrix allows (`reason` is recorded; customer service gives
-    /// one). A refusal is audited and says who can help.
+    /// Resets another user's MFA, if the matrix allows. Customer service must give a reason (and may
+    /// give a ticket reference): both are audited and shown to the user in the email. A refusal is
+    /// audited and says who can help.
     pub async fn reset_user_mfa(
         &self,
         session: &CurrentSession,
         id: &str,
-        reason: Option<&str>,
+        reason: Option<&Reason>,
+        ticket: Option<&TicketRef>,
         client: &Client,
     ) -> Result<ResetGrant, AppError> {
         require_stage(session, LoginStage::Authenticated)?;
@@ -441,21 +410,17 @@ impl App {
         if tx.count_mfa_methods(target.id).await? == 0 && target.mfa_enroll_by.is_some_and(|by| by > now) {
             return Err(AppError::AlreadyReset);
         }
-        let by = ResetBy { actor: actor.id, grant };
+        if grant == ResetGrant::CustomerService && reason.is_none() {
+            return Err(AppError::ReasonRequired);
+        }
+        let by = ResetBy {
+            actor: actor.id,
+            grant,
+            reason: reason.map(|r| r.as_str().to_owned()),
+            ticket: ticket.map(|t| t.as_str().to_owned()),
+        };
         let enroll_by = now.plus_secs(self.mfa_enrollment_window);
         self.reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;
-        if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
-            tx.append_audit(&event(
-                now,
-                "mfa_reset_reason",
-                Some(actor.id),
-                Some(target.id),
-                target.org.map(|(id, _)| id),
-                client,
-                json!({ "reason": reason.chars().take(500).collect::<String>() }),
-            ))
-            .await?;
-        }
         tx.commit().await?;
         Ok(grant)
     }

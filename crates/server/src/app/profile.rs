@@ -44,10 +44,13 @@ pub struct SessionEntry {
 }
 
 /// Who reset a user's MFA, for the audit log and the email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetBy {
     pub actor: UserId,
     pub grant: ResetGrant,
+    /// Customer service's reason and ticket reference (recorded, and shown to the user).
+    pub reason: Option<String>,
+    pub ticket: Option<String>,
 }
 
 impl App {
@@ -67,6 +70,8 @@ impl App {
         tx.set_mfa_enroll_by(target.id, Some(enroll_by)).await?;
         let detail = json!({
             "grant": by.grant.as_str(),
+            "reason": by.reason,
+            "ticket": by.ticket,
             "apps": removed.apps,
             "keys": removed.keys,
             "sessions_ended": removed.sessions,
@@ -95,6 +100,8 @@ impl App {
                     by_role: grant.as_str().to_owned(),
                     org,
                     enroll_by: enroll_by.0,
+                    reason: by.reason.clone(),
+                    ticket: by.ticket.clone(),
                 }
             }
         };
@@ -201,6 +208,8 @@ impl App {
         let by = ResetBy {
             actor: target.id,
             grant: ResetGrant::Own,
+            reason: None,
+            ticket: None,
         };
         let enroll_by = now.plus_secs(self.mfa_enrollment_window);
         let removed = self.reset_mfa_in(&mut tx, &target, by, enroll_by, client, now).await?;

@@ -41,6 +41,12 @@ pub enum Mail {
         org: Option<String>,
         /// The user must set up a new method before this moment (Unix time).
         enroll_by: i64,
+        /// Customer service's recorded reason, shown to the user.
+        #[serde(default)]
+        reason: Option<String>,
+        /// Customer service's ticket reference, if one was given.
+        #[serde(default)]
+        ticket: Option<String>,
     },
     /// A second-factor method was added.
     MfaMethodAdded { method: MfaMethod, name: Option<String> },
@@ -202,6 +208,8 @@ impl Mail {
                 by_role,
                 org,
                 enroll_by,
+                reason,
+                ticket,
             } => {
                 let who = match (by_role.as_str(), org) {
                     ("customer_service", _) => tr.t("email-mfa-reset-by-support"),
@@ -211,9 +219,17 @@ impl Mail {
                     ),
                     (_, None) => tr.t("email-mfa-reset-by-admin"),
                 };
+                let mut lines = vec![who];
+                if let Some(reason) = reason {
+                    lines.push(tr.t1("email-mfa-reset-reason", "reason", reason));
+                }
+                if let Some(ticket) = ticket {
+                    lines.push(tr.t1("email-mfa-reset-ticket", "ticket", ticket));
+                }
+                lines.push(tr.t1("email-mfa-reset-enroll-by", "when", &format_utc(*enroll_by)));
                 (
                     tr.t("email-mfa-reset-subject"),
-                    vec![who, tr.t1("email-mfa-reset-enroll-by", "when", &format_utc(*enroll_by))],
+                    lines,
                     vec![not_you("email-not-you-urgent")],
                 )
             }
@@ -300,16 +316,22 @@ mod tests {
                 by_role: "user_admin".into(),
                 org: Some("Acme".into()),
                 enroll_by: 1_800_259_200,
+                reason: None,
+                ticket: None,
             },
             Mail::MfaResetByAdmin {
                 by_role: "main_admin".into(),
                 org: None,
                 enroll_by: 1_800_259_200,
+                reason: None,
+                ticket: None,
             },
             Mail::MfaResetByAdmin {
                 by_role: "customer_service".into(),
                 org: None,
                 enroll_by: 1_800_259_200,
+                reason: Some("Lost phone, identity checked by call-back".into()),
+                ticket: Some("CS-1234".into()),
             },
             Mail::MfaMethodAdded {
                 method: MfaMethod::App,

@@ -53,6 +53,10 @@ impl Ctx {
                 .as_ref()
                 .is_some_and(|s| s.stage == portcullis_core::LoginStage::Authenticated),
             admin_menu: self.session.as_ref().and_then(crate::app::App::administers).is_some(),
+            support_menu: self.session.as_ref().is_some_and(|s| {
+                s.stage == portcullis_core::LoginStage::Authenticated
+                    && crate::app::support::is_support(&crate::app::org::party(&s.user))
+            }),
         }
     }
 }

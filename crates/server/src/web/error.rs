@@ -79,6 +79,8 @@ impl WebError {
             A::AlreadyReset => (StatusCode::CONFLICT, "error-already-reset"),
             A::NotInvited => (StatusCode::CONFLICT, "error-not-invited"),
             A::NotYetActive => (StatusCode::CONFLICT, "error-not-yet-active"),
+            A::NotSupport => (StatusCode::FORBIDDEN, "error-not-support"),
+            A::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "error-reason-required"),
             A::Unchanged => (StatusCode::CONFLICT, "error-unchanged"),
             A::WrongCurrentPassword => (StatusCode::UNPROCESSABLE_ENTITY, "error-wrong-current-password"),
             A::Locked => (StatusCode::TOO_MANY_REQUESTS, "mfa-error-locked"),

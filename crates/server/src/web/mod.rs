@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::mfa::router())
         .merge(routes::profile::router())
         .merge(routes::org::router())
+        .merge(routes::support::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())

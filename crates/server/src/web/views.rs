@@ -23,6 +23,7 @@ pub struct Page {
     /// The menu: shown to fully logged-in users; the organization's pages to its administrators.
     pub menu: bool,
     pub admin_menu: bool,
+    pub support_menu: bool,
 }
 
 /// Renders a template with a status; a template that fails to render is a bug, logged as such.
@@ -451,4 +452,76 @@ pub struct ConfirmResetView {
     pub email: String,
     /// The sentence about the enrollment window.
     pub window: String,
+}
+
+/// A user found by the customer-service search.
+pub struct FoundRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub org: String,
+    pub role: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "support_search.html")]
+pub struct SupportSearchView {
+    pub page: Page,
+    pub q: String,
+    pub page_no: i64,
+    pub more: bool,
+    pub rows: Vec<FoundRow>,
+}
+
+#[derive(Template)]
+#[template(path = "support_user.html")]
+pub struct SupportUserView {
+    pub page: Page,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub org: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub last_login: String,
+    pub enroll_by: Option<String>,
+    pub methods: Vec<MethodRow>,
+    pub password_throttle: String,
+    pub second_factor_throttle: String,
+    pub throttled: bool,
+    pub invited: bool,
+    pub disabled: bool,
+    pub is_self: bool,
+    /// (when, event, ip)
+    pub events: Vec<(String, String, String)>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "support_reset.html")]
+pub struct SupportResetView {
+    pub page: Page,
+    pub id: String,
+    pub email: String,
+    pub reason: String,
+    pub ticket: String,
+    pub error: Option<String>,
+}
+
+/// An organization in the console's list.
+pub struct OrgRow {
+    pub id: String,
+    pub name: String,
+    pub members: i64,
+    pub main_admin: String,
+}
+
+#[derive(Template)]
+#[template(path = "support_orgs.html")]
+pub struct SupportOrgsView {
+    pub page: Page,
+    pub orgs: Vec<OrgRow>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
 }

@@ -18,4 +18,5 @@ mod profile;
 mod security;
 mod security_key;
 mod startup;
+mod support;
 mod two_nodes;

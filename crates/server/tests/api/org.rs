@@ -143,7 +143,7 @@ async fn the_reset_matrix_through_the_use_cases() {
     for (actor, target, refusal) in cells {
         let session = actor.session(&app).await;
         let id = user_id(&app, &target.email).await;
-        let result = app.app.reset_user_mfa(&session, &id, None, &client).await;
+        let result = app.app.reset_user_mfa(&session, &id, None, None, &client).await;
         match refusal {
             Some(refusal) => assert!(
                 matches!(result, Err(AppError::ResetRefused(r)) if r == refusal),

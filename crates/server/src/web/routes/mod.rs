@@ -8,6 +8,7 @@
 //! | `/invitation/{token}` | [`invitation`] |
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
+//! | `/support…` (customer-service console) | [`support`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
 //! | `/healthz`, `/readyz` | [`health`] |
@@ -21,6 +22,7 @@ pub mod login;
 pub mod mfa;
 pub mod org;
 pub mod profile;
+pub mod support;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -287,7 +287,7 @@ async fn view_reset_post(
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
-    state.app.reset_user_mfa(session, &id, None, &ctx.client).await?;
+    state.app.reset_user_mfa(session, &id, None, None, &ctx.client).await?;
     done(&state, &ctx, &id, "org-reset-done").await
 }
 
