@@ -21,6 +21,10 @@
 //!   the three sessions asks for a challenge (`POST /mfa/challenge/key/start`), the key signs it, and
 //!   the answer is posted (`POST /mfa/challenge/key`). Latency is that of the two requests; the key's
 //!   signing (client side) is left out of it.
+//! - `search --url URL --link LINK --password P --queries N --concurrency C`: the customer-service
+//!   console's search (see `bench/search.sh`, on a database filled by `portcullis dev seed`). LINK is a
+//!   customer-service invitation: accepted, an authenticator app set up, then N searches
+//!   (`GET /support?q=…`, a fixed mix of email, name and organization prefixes) by C workers.
 
 use std::time::{Duration, Instant};
 
@@ -83,7 +87,17 @@ async fn main() {
             )
             .await
         }
-        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp|keys …"),
+        Some("search") => {
+            search(
+                &arg(&args, "--url"),
+                &arg(&args, "--link"),
+                &arg(&args, "--password"),
+                arg(&args, "--queries").parse().unwrap(),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp|keys|search …"),
     }
 }
 
@@ -690,4 +704,93 @@ async fn startup(bin: &str, dir: &str, runs: usize) {
         times[times.len() - 1],
         idle[idle.len() / 2] as f64 / 1024.0
     );
+}
+
+/// Accepts a customer-service invitation and sets up an authenticator app: a fully logged-in session.
+async fn support_session(client: &reqwest::Client, url: &str, link: &str, password: &str) -> (String, String) {
+    let (token, session) = accept_session(client, link, password).await;
+    let response = post(
+        client,
+        &format!("{url}/mfa/setup/app"),
+        &token,
+        Some(&session),
+        &[("phone", "other")],
+    )
+    .await
+    .unwrap();
+    let page = format!("{url}{}", location(&response));
+    let html = client
+        .get(&page)
+        .header("cookie", format!("portcullis-csrf={token}; portcullis={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let base32 = html
+        .split("data-copy=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the secret on the setup page");
+    let secret = TotpSecret::from_base32(base32).unwrap();
+    let code = format!("{:06}", secret.code_at(step_of(UnixTime(now_secs()))));
+    post(client, &page, &token, Some(&session), &[("code", &code)])
+        .await
+        .unwrap();
+    let response = post(client, &format!("{url}/mfa/setup/finish"), &token, Some(&session), &[])
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/", "finishing the setup failed");
+    (token, set_cookie(&response, "portcullis"))
+}
+
+async fn search(url: &str, link: &str, password: &str, queries: usize, concurrency: usize) {
+    let client = client();
+    let (token, session) = support_session(&client, url, link, password).await;
+    const MIX: [&str; 10] = [
+        "user1",
+        "user4242",
+        "user99999",
+        "anna",
+        "bram jan",
+        "seed org 0042",
+        "person",
+        "admin@org5",
+        "nobody",
+        "",
+    ];
+    let cookie = format!("portcullis-csrf={token}; portcullis={session}");
+    let per_worker = queries / concurrency.max(1);
+    let started = Instant::now();
+    let workers = (0..concurrency)
+        .map(|w| {
+            let (client, cookie, url) = (client.clone(), cookie.clone(), url.to_owned());
+            tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                for i in 0..per_worker {
+                    let q = MIX[(w + i) % MIX.len()];
+                    let t = Instant::now();
+                    let response = client
+                        .get(format!("{url}/support?q={}", q.replace(' ', "+")))
+                        .header("cookie", &cookie)
+                        .send()
+                        .await;
+                    match response {
+                        Ok(r) if r.status() == 200 => {
+                            let body = r.text().await.unwrap_or_default();
+                            latencies.push(t.elapsed());
+                            if q == "user1" && !body.contains("user1") {
+                                errors.push("no result".to_owned());
+                            }
+                        }
+                        Ok(r) => errors.push(format!("status {}", r.status())),
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    report("search", started, workers).await;
 }

@@ -63,6 +63,21 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Development aids (benchmarks).
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DevCommand {
+    /// Fill an empty database with organizations and users (no passwords, `.example` emails) to measure
+    /// search and pages at scale. Refuses a database that has users.
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        users: u64,
+        #[arg(long, default_value_t = 1_000)]
+        orgs: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,6 +272,14 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 (Some(_), _) => "employee",
             };
             out.invitation(&app, &invitation, what);
+            Ok(())
+        }
+        Command::Dev(DevCommand::Seed { users, orgs }) => {
+            let (orgs, users) = app.dev_seed(users, orgs).await?;
+            out.line(
+                &format!("Seeded {orgs} organizations and {users} users."),
+                json!({ "organizations": orgs, "users": users }),
+            );
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -94,6 +94,8 @@ pub enum AppError {
     ReasonRequired,
     #[error("only customer service may do this")]
     NotSupport,
+    #[error("seeding needs a database without users")]
+    SeedNeedsEmpty,
     #[error("the account is already in that state")]
     Unchanged,
     #[error("the current password is wrong")]

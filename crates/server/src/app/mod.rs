@@ -13,10 +13,12 @@
 //! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
 //! - [`secrets`]: sealing secrets at rest under the master key.
+//! - [`dev`]: `portcullis dev seed`, many organizations and users for benchmarks.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
 
 pub mod admin;
 pub mod clock;
+pub mod dev;
 mod error;
 pub mod invitation;
 pub mod login;

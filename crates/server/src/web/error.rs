@@ -79,6 +79,7 @@ impl WebError {
             A::AlreadyReset => (StatusCode::CONFLICT, "error-already-reset"),
             A::NotInvited => (StatusCode::CONFLICT, "error-not-invited"),
             A::NotYetActive => (StatusCode::CONFLICT, "error-not-yet-active"),
+            A::SeedNeedsEmpty => (StatusCode::CONFLICT, "error-bad-request"),
             A::NotSupport => (StatusCode::FORBIDDEN, "error-not-support"),
             A::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "error-reason-required"),
             A::Unchanged => (StatusCode::CONFLICT, "error-unchanged"),

@@ -295,3 +295,28 @@ fn audit_verify_checks_the_chain_of_every_event_so_far() {
         stderr(&output)
     );
 }
+
+#[test]
+fn dev_seed_fills_only_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let seeded = json(&portcullis(
+        path,
+        &["dev", "seed", "--users", "500", "--orgs", "7", "--json"],
+    ));
+    assert_eq!(seeded["organizations"], 7);
+    assert_eq!(
+        seeded["users"], 507,
+        "one main administrator per organization, plus the users"
+    );
+    let listed = json(&portcullis(path, &["org", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 7);
+    assert!(listed.as_array().unwrap().iter().all(|o| !o["main_admin"].is_null()));
+    let again = portcullis(path, &["dev", "seed", "--users", "5"]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("seeding needs a database without users"),
+        "{}",
+        stderr(&again)
+    );
+}
