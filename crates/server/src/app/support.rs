@@ -123,12 +123,12 @@ impl App {
         ticket: &str,
         client: &Client,
     ) -> Result<(), AppError> {
-        let reason = Reason::parse(reason).map_err(|_| AppError::ReasonRequired)?;
-        let ticket = TicketRef::parse_optional(ticket)?;
         {
             let mut tx = self.store.read().await?;
             self.support_in(&mut tx, session).await?;
         }
+        let reason = Reason::parse(reason).map_err(|_| AppError::ReasonRequired)?;
+        let ticket = TicketRef::parse_optional(ticket)?;
         match self
             .reset_user_mfa(session, id, Some(&reason), ticket.as_ref(), client)
             .await?
