@@ -6,6 +6,7 @@
 //! | `/login`, `/logout` | [`login`] |
 //! | `/mfa/setup…` (app and security key), `/mfa/challenge…` | [`mfa`] |
 //! | `/invitation/{token}` | [`invitation`] |
+//! | `/register` | [`register`] |
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
 //! | `/lang` | [`lang`] |
@@ -21,6 +22,7 @@ pub mod login;
 pub mod mfa;
 pub mod org;
 pub mod profile;
+pub mod register;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
