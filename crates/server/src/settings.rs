@@ -426,7 +426,8 @@ mod tests {
                     .self_registration
             );
             jail.set_env("PORTCULLIS_SELF_REGISTRATION", "maybe");
-            assert!(load_err(jail, None).contains("self_registration"));
+            let err = load_err(jail, None);
+            assert!(err.to_lowercase().contains("self_registration"), "{err}");
             Ok(())
         });
     }
