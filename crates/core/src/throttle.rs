@@ -71,6 +71,28 @@ impl ThrottlePolicy {
         forget_after: Some(3600),
     };
 
+    /// Self-registration requests for one email address (its hash): 5 an hour. Every request counts
+    /// (there is no "success" to give back), a quiet hour forgets them, and nothing ever locks: an
+    /// attacker who floods someone's address only delays that address's registration by an hour.
+    pub const REGISTRATION_EMAIL: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 5,
+        base_delay: 3600,
+        max_delay: 3600,
+        hard_limit: u32::MAX,
+        hard_limit_delay: Some(3600),
+        forget_after: Some(3600),
+    };
+
+    /// Self-registration requests from one IP address (or IPv6 /64), over all emails: 20 an hour.
+    pub const REGISTRATION_IP: ThrottlePolicy = ThrottlePolicy {
+        free_failures: 20,
+        base_delay: 3600,
+        max_delay: 3600,
+        hard_limit: u32::MAX,
+        hard_limit_delay: Some(3600),
+        forget_after: Some(3600),
+    };
+
     /// Seconds to wait after the `failures`-th consecutive failure; `None` for "until lifted".
     pub fn delay_after(&self, failures: u32) -> Option<i64> {
         if failures >= self.hard_limit {
@@ -172,6 +194,37 @@ impl ThrottleState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registrations_are_limited_per_hour_and_forgotten_after_a_quiet_hour() {
+        for (policy, per_hour) in [
+            (ThrottlePolicy::REGISTRATION_EMAIL, 5),
+            (ThrottlePolicy::REGISTRATION_IP, 20),
+        ] {
+            let start = UnixTime(1_000_000);
+            let mut state = ThrottleState::default();
+            for i in 0..per_hour {
+                let now = start.plus_secs(i);
+                assert_eq!(state.check(&policy, now), Verdict::Allowed, "request {}", i + 1);
+                state = state.after_attempt(&policy, now);
+            }
+            let last = start.plus_secs(per_hour - 1);
+            let next = start.plus_secs(per_hour);
+            assert_eq!(
+                state.check(&policy, next),
+                Verdict::RetryAt(last.plus_secs(3600)),
+                "one more within the hour waits"
+            );
+            assert_eq!(state.check(&policy, last.plus_secs(3600)), Verdict::Allowed);
+            assert_eq!(state.current(&policy, last.plus_secs(3600)), ThrottleState::default());
+            // Never a lock: however many requests, the wait ends within the hour.
+            let flooded = ThrottleState {
+                failures: 1_000_000,
+                last_failure_at: last,
+            };
+            assert_eq!(flooded.check(&policy, next), Verdict::RetryAt(last.plus_secs(3600)));
+        }
+    }
 
     #[test]
     fn a_series_of_failures_starts_its_delay_once() {

@@ -85,6 +85,8 @@ pub struct Settings {
     /// After an MFA reset, how long the user has to set up MFA again before login stops.
     #[serde(with = "humantime_serde")]
     pub mfa_enrollment_window: Duration,
+    /// Whether individuals may register themselves at `/register` (on by default).
+    pub self_registration: bool,
     /// argon2id memory cost in KiB (OWASP: 19 MiB = 19456 KiB with 2 iterations).
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -145,6 +147,7 @@ impl Default for Settings {
             session_absolute_timeout: Duration::from_secs(12 * 3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             mfa_enrollment_window: Duration::from_secs(72 * 3600),
+            self_registration: true,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
@@ -402,6 +405,29 @@ mod tests {
                 redact_database_url(&s.database_url()),
                 "postgres://u:********@db/portcullis"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn self_registration_is_on_unless_switched_off() {
+        Jail::expect_with(|jail| {
+            assert!(Settings::load(None).unwrap().self_registration);
+            jail.create_file("p.toml", "self_registration = false")?;
+            assert!(
+                !Settings::load(Some(&jail.directory().join("p.toml")))
+                    .unwrap()
+                    .self_registration
+            );
+            jail.set_env("PORTCULLIS_SELF_REGISTRATION", "true");
+            assert!(
+                Settings::load(Some(&jail.directory().join("p.toml")))
+                    .unwrap()
+                    .self_registration
+            );
+            jail.set_env("PORTCULLIS_SELF_REGISTRATION", "maybe");
+            let err = load_err(jail, None);
+            assert!(err.to_lowercase().contains("self_registration"), "{err}");
             Ok(())
         });
     }

@@ -1,4 +1,4 @@
-//! One-time links (invitations, the first customer-service setup). Stored by token hash; a link is
+//! One-time links (invitations, the first customer-service setup, self-registration). Stored by token hash; a link is
 //! used by one atomic `UPDATE … WHERE used_at IS NULL AND expires_at > now`, so two clicks (or two
 //! nodes) can never both use it.
 
@@ -10,8 +10,9 @@ use crate::{Result, Tx};
 impl Tx {
     pub async fn insert_link(&mut self, hash: &TokenHash, link: &LinkRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO one_time_links (token_hash, purpose, user_id, created_by, created_at, expires_at, used_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO one_time_links \
+             (token_hash, purpose, user_id, created_by, created_at, expires_at, used_at, email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(hash.to_hex())
         .bind(link.purpose.as_str())
@@ -20,6 +21,7 @@ impl Tx {
         .bind(link.created_at.0)
         .bind(link.expires_at.0)
         .bind(link.used_at.map(|t| t.0))
+        .bind(link.email.as_ref().map(|e| e.as_str().to_owned()))
         .execute(self.conn())
         .await?;
         Ok(())
@@ -27,7 +29,7 @@ impl Tx {
 
     pub async fn find_link(&mut self, hash: &TokenHash) -> Result<Option<LinkRecord>> {
         let row = sqlx::query(
-            "SELECT purpose, user_id, created_by, created_at, expires_at, used_at FROM one_time_links \
+            "SELECT purpose, user_id, created_by, created_at, expires_at, used_at, email FROM one_time_links \
              WHERE token_hash = $1",
         )
         .bind(hash.to_hex())

@@ -60,6 +60,9 @@ pub enum LinkPurpose {
     Invitation,
     /// Lets the first customer-service administrator create their account on an empty database.
     Bootstrap,
+    /// Lets someone who registered themself (an individual) create their account: it proves they
+    /// receive email at the link's address. No `users` row exists until it is used.
+    Registration,
 }
 
 impl LinkPurpose {
@@ -67,6 +70,7 @@ impl LinkPurpose {
         match self {
             LinkPurpose::Invitation => "invitation",
             LinkPurpose::Bootstrap => "bootstrap",
+            LinkPurpose::Registration => "registration",
         }
     }
 
@@ -74,6 +78,7 @@ impl LinkPurpose {
         match text {
             "invitation" => Ok(LinkPurpose::Invitation),
             "bootstrap" => Ok(LinkPurpose::Bootstrap),
+            "registration" => Ok(LinkPurpose::Registration),
             other => Err(corrupt(format!("link purpose {other:?}"))),
         }
     }
@@ -87,6 +92,8 @@ pub struct LinkRecord {
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub used_at: Option<UnixTime>,
+    /// The address a registration link was sent to (none for other purposes: their user has one).
+    pub email: Option<Email>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +177,7 @@ pub(crate) fn link_from_row(row: &AnyRow) -> Result<LinkRecord> {
         created_at: UnixTime(row.try_get("created_at")?),
         expires_at: UnixTime(row.try_get("expires_at")?),
         used_at: row.try_get::<Option<i64>, _>("used_at")?.map(UnixTime),
+        email: opt(row.try_get("email")?, |text: &str| Email::parse(text).map_err(corrupt))?,
     })
 }
 

@@ -223,6 +223,7 @@ contract!(
             created_at: UnixTime(0),
             expires_at: UnixTime(expires),
             used_at: None,
+            email: None,
         };
         let mut tx = store.begin().await.unwrap();
         tx.insert_link(&fresh.hash(), &link(1000)).await.unwrap();
@@ -248,6 +249,35 @@ contract!(
     }
 );
 
+contract!(
+    a_registration_link_carries_its_address_and_no_user,
+    |store: Store| async move {
+        let link = token();
+        let record = LinkRecord {
+            purpose: LinkPurpose::Registration,
+            user_id: None,
+            created_by: None,
+            created_at: UnixTime(0),
+            expires_at: UnixTime(1000),
+            used_at: None,
+            email: Some(Email::parse("Ria@Example.com").unwrap()),
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_link(&link.hash(), &record).await.unwrap();
+        tx.commit().await.unwrap();
+        let found = store
+            .read()
+            .await
+            .unwrap()
+            .find_link(&link.hash())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, record);
+        assert_eq!(found.email.unwrap().as_str(), "ria@example.com");
+    }
+);
+
 contract!(racing_uses_of_one_link_let_exactly_one_win, |store: Store| async move {
     let link = token();
     let mut tx = store.begin().await.unwrap();
@@ -260,6 +290,7 @@ contract!(racing_uses_of_one_link_let_exactly_one_win, |store: Store| async move
             created_at: UnixTime(0),
             expires_at: UnixTime(1000),
             used_at: None,
+            email: None,
         },
     )
     .await
@@ -875,6 +906,7 @@ contract!(
                 created_at: UnixTime(100),
                 expires_at: UnixTime(200),
                 used_at: None,
+                email: None,
             },
         )
         .await

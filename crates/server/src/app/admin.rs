@@ -192,6 +192,7 @@ impl App {
             created_at: now,
             expires_at: now.plus_secs(ttl),
             used_at: None,
+            email: None,
         };
         tx.insert_link(&link.hash(), &record).await?;
         Ok((link, record.expires_at))
@@ -216,6 +217,7 @@ impl App {
                 created_at: now,
                 expires_at,
                 used_at: None,
+                email: None,
             },
         )
         .await?;

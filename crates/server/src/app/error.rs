@@ -33,6 +33,10 @@ pub enum AppError {
     LinkUsed,
     #[error("the link has expired")]
     LinkExpired,
+    #[error("self-registration is switched off")]
+    RegistrationClosed,
+    #[error("the address of this registration has an account already")]
+    AlreadyRegistered,
     #[error("wrong email or password")]
     InvalidCredentials {
         /// Set when this failure started a delay.

@@ -2,6 +2,11 @@
 //! and accepting it (choosing a name and password), which uses the link, activates the account and
 //! starts a session at the MFA-setup stage — all in one transaction. The page's language becomes the
 //! user's language for email.
+//!
+//! Three kinds of link share this flow: an invitation (the user row exists, invited), the first
+//! administrator's setup link (the page asks for the email), and a self-registration link (the link
+//! carries the email; the individual's user row is created only now, under the unique email
+//! constraint, so an address that got an account meanwhile is refused cleanly).
 
 use portcullis_core::password::check_new_password;
 use portcullis_core::{DisplayName, Email, LoginStage, PlainToken, PlatformRole, TokenKind, UnixTime, UserStatus};
@@ -17,8 +22,11 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone)]
 pub struct LinkView {
     pub purpose: LinkPurpose,
-    /// The invited user (none for the first-administrator setup, which asks for an email).
+    /// The invited user (none for the first-administrator setup, which asks for an email, and for a
+    /// registration, whose user is created when the link is used).
     pub user: Option<UserRecord>,
+    /// The address a registration link was sent to.
+    pub email: Option<Email>,
     pub expires_at: UnixTime,
 }
 
@@ -48,9 +56,17 @@ impl App {
         if user.as_ref().is_some_and(|u| u.status != UserStatus::Invited) {
             return Err(AppError::LinkUsed);
         }
+        if link.purpose == LinkPurpose::Registration {
+            let email = link.email.as_ref().ok_or(AppError::LinkUnknown)?;
+            if tx.find_user_by_email(email).await?.is_some() {
+                // Registered twice and the other link was used first, or invited meanwhile.
+                return Err(AppError::AlreadyRegistered);
+            }
+        }
         Ok(LinkView {
             purpose: link.purpose,
             user,
+            email: link.email,
             expires_at: link.expires_at,
         })
     }
@@ -60,10 +76,12 @@ impl App {
     pub async fn accept_link(&self, token: &str, input: AcceptInput, client: &Client) -> Result<PlainToken, AppError> {
         let view = self.open_link(token).await?;
         let token = PlainToken::parse(TokenKind::OneTimeLink, token).map_err(|_| AppError::LinkUnknown)?;
-        let email = match &view.user {
-            Some(user) => user.email.clone(),
-            None => Email::parse(input.email.as_deref().unwrap_or_default())?,
+        let email = match (&view.user, &view.email) {
+            (Some(user), _) => user.email.clone(),
+            (None, Some(email)) => email.clone(),
+            (None, None) => Email::parse(input.email.as_deref().unwrap_or_default())?,
         };
+        let registration = view.purpose == LinkPurpose::Registration;
         let name = DisplayName::parse(&input.display_name)?;
         check_new_password(input.password.expose_secret(), email.as_str(), &[name.as_str()])?;
         if input.password.expose_secret() != input.confirm.expose_secret() {
@@ -93,17 +111,29 @@ impl App {
                     email,
                     display_name: Some(name),
                     org: None,
-                    platform_role: Some(PlatformRole::CustomerService),
+                    // A registration makes an individual; the setup link the first administrator.
+                    platform_role: (!registration).then_some(PlatformRole::CustomerService),
                     status: UserStatus::Invited,
                     created_at: now,
                 };
-                tx.insert_user(&user).await?;
+                match tx.insert_user(&user).await {
+                    // The address got an account since the link was opened (the unique email
+                    // constraint settles the race); the transaction is dropped: nothing is written.
+                    Err(portcullis_store::StoreError::Conflict(portcullis_store::Conflict::EmailTaken))
+                        if registration =>
+                    {
+                        return Err(AppError::AlreadyRegistered);
+                    }
+                    other => other?,
+                }
                 let Some(name) = &user.display_name else {
                     return Err(AppError::Internal("no name".into()));
                 };
                 tx.activate_user(user.id, name, &hash, now).await?;
-                // The platform has its first administrator: any other setup link dies now.
-                tx.expire_unused_links(LinkPurpose::Bootstrap, now).await?;
+                if !registration {
+                    // The platform has its first administrator: any other setup link dies now.
+                    tx.expire_unused_links(LinkPurpose::Bootstrap, now).await?;
+                }
                 user.id
             }
         };
@@ -114,6 +144,7 @@ impl App {
         let kind = match view.purpose {
             LinkPurpose::Invitation => "invitation_accepted",
             LinkPurpose::Bootstrap => "setup_link_used",
+            LinkPurpose::Registration => "registration_completed",
         };
         tx.append_audit(&event(now, kind, Some(user_id), Some(user_id), org, client, json!({})))
             .await?;

@@ -302,11 +302,24 @@ impl App {
         policy: &ThrottlePolicy,
         now: UnixTime,
     ) -> Result<(portcullis_store::Tx, u32), AppError> {
-        const SHARED: ThrottlePolicy = ThrottlePolicy::IP_PASSWORD;
+        self.reserve_attempt_with(keys, policy, &ThrottlePolicy::IP_PASSWORD, now)
+            .await
+    }
+
+    /// [`App::reserve_attempt`] with the client address's policy given (`shared`), for attempts that
+    /// are not logins (self-registration).
+    pub(crate) async fn reserve_attempt_with(
+        &self,
+        keys: AttemptKeys<'_>,
+        policy: &ThrottlePolicy,
+        shared: &ThrottlePolicy,
+        now: UnixTime,
+    ) -> Result<(portcullis_store::Tx, u32), AppError> {
+        let shared = *shared;
         for _ in 0..10 {
             let mut tx = self.store.begin().await?;
             let old = tx.attempt_throttles(keys).await?;
-            let verdicts = [Some(old.0.check(policy, now)), old.1.map(|s| s.check(&SHARED, now))];
+            let verdicts = [Some(old.0.check(policy, now)), old.1.map(|s| s.check(&shared, now))];
             let mut retry_at = None;
             for verdict in verdicts.into_iter().flatten() {
                 match verdict {
@@ -320,7 +333,7 @@ impl App {
             }
             let new = (
                 old.0.after_attempt(policy, now),
-                old.1.map(|s| s.after_attempt(&SHARED, now)),
+                old.1.map(|s| s.after_attempt(&shared, now)),
             );
             if tx.swap_attempt_throttles(keys, old, new).await? {
                 return Ok((tx, new.0.failures));

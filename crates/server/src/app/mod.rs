@@ -4,6 +4,7 @@
 //!
 //! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
+//! - [`registration`]: self-registration of individuals (email → verification link → accept_link).
 //! - [`login`]: the password step, throttling, sessions, logout.
 //! - [`profile`]: the user's own account: methods, MFA reset, sessions, password.
 //! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
@@ -27,6 +28,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod profile;
 pub mod random;
+pub mod registration;
 pub mod secrets;
 pub mod security_key;
 pub mod support;
@@ -63,6 +65,8 @@ pub struct App {
     pub session_policy: SessionPolicy,
     pub invitation_ttl: i64,
     pub mfa_enrollment_window: i64,
+    /// Whether individuals may register themselves (setting `self_registration`).
+    pub self_registration: bool,
     pub public_url: Url,
     pub service_name: String,
     pub keys: security_key::KeyService,
@@ -94,6 +98,7 @@ impl App {
             },
             invitation_ttl: settings.invitation_ttl.as_secs() as i64,
             mfa_enrollment_window: settings.mfa_enrollment_window.as_secs() as i64,
+            self_registration: settings.self_registration,
             public_url: settings.public_url.clone(),
             service_name: settings.service_name.clone(),
             keys: security_key::KeyService::new(

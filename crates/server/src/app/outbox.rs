@@ -89,7 +89,7 @@ impl App {
         self.enqueue(tx, to, lang, Help::Either, mail, now).await
     }
 
-    async fn enqueue(
+    pub(crate) async fn enqueue(
         &self,
         tx: &mut Tx,
         to: &Email,

@@ -60,6 +60,22 @@ pub enum Mail {
         #[serde(default)]
         second_factor: bool,
     },
+    /// Someone registered this address (self-registration): the one-time link that proves they
+    /// receive its email and lets them choose a name and password.
+    VerifyEmail {
+        /// The absolute one-time link (`App::link_url`).
+        link: String,
+        /// When the link expires (Unix time).
+        expires_at: i64,
+    },
+    /// Someone tried to register an address that has an account: sent instead of a link, so that the
+    /// registration page never tells whether an address is known.
+    AlreadyRegistered {
+        /// The login page.
+        login_url: String,
+        /// Who can reset their MFA if they lost their phone or key.
+        reset_hint: Help,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +151,8 @@ impl Mail {
             Mail::MfaMethodAdded { .. } => "mfa_method_added",
             Mail::MfaMethodRemoved { .. } => "mfa_method_removed",
             Mail::LoginThrottled { .. } => "login_throttled",
+            Mail::VerifyEmail { .. } => "verify_email",
+            Mail::AlreadyRegistered { .. } => "already_registered",
         }
     }
 
@@ -262,6 +280,42 @@ impl Mail {
                     )
                 }
             }
+            Mail::VerifyEmail { link, expires_at } => {
+                action = Some(Action {
+                    label: tr.t("email-verify-button"),
+                    url: link.clone(),
+                });
+                (
+                    tr.t_with("email-verify-subject", std::slice::from_ref(&svc)),
+                    vec![
+                        tr.t_with("email-verify-body", std::slice::from_ref(&svc)),
+                        tr.t("email-verify-next"),
+                    ],
+                    vec![
+                        tr.t1("email-verify-expires", "when", &format_utc(*expires_at)),
+                        tr.t("email-verify-unexpected"),
+                    ],
+                )
+            }
+            Mail::AlreadyRegistered { login_url, reset_hint } => {
+                action = Some(Action {
+                    label: tr.t("email-already-button"),
+                    url: login_url.clone(),
+                });
+                let reset = match reset_hint {
+                    Help::Administrator => "email-already-reset-administrator",
+                    Help::CustomerService => "email-already-reset-customer-service",
+                    Help::Either => "email-already-reset-either",
+                };
+                (
+                    tr.t_with("email-already-subject", std::slice::from_ref(&svc)),
+                    vec![
+                        tr.t_with("email-already-body", std::slice::from_ref(&svc)),
+                        tr.t("email-already-login"),
+                    ],
+                    vec![tr.t(reset), tr.t("email-already-unexpected")],
+                )
+            }
         };
         Content {
             lang: tr.lang.code(),
@@ -357,6 +411,18 @@ mod tests {
                 until: 1_800_000_060,
                 second_factor: true,
             },
+            Mail::VerifyEmail {
+                link: "https://login.example.com/invitation/pcl_abc".into(),
+                expires_at: 1_800_086_400,
+            },
+            Mail::AlreadyRegistered {
+                login_url: "https://login.example.com/login".into(),
+                reset_hint: Help::CustomerService,
+            },
+            Mail::AlreadyRegistered {
+                login_url: "https://login.example.com/login".into(),
+                reset_hint: Help::Administrator,
+            },
         ]
     }
 
@@ -401,6 +467,41 @@ mod tests {
         assert_eq!(nl.subject, "Uitnodiging voor Portcullis");
         assert!(nl.text.contains("medewerker"));
         assert!(nl.text.contains("https://login.example.com/invitation/ol_abc"));
+    }
+
+    #[test]
+    fn registration_messages_carry_their_link_and_say_who_resets_mfa() {
+        let all = all();
+        let verify = all.iter().find(|m| m.kind() == "verify_email").unwrap();
+        let en = verify
+            .render(&tr(Lang::En), "Portcullis", Help::CustomerService, 0)
+            .unwrap();
+        assert_eq!(en.subject, "Confirm your email address for Portcullis");
+        assert!(en.text.contains("https://login.example.com/invitation/pcl_abc"));
+        assert!(
+            en.html
+                .contains("href=\"https://login.example.com/invitation/pcl_abc\"")
+        );
+        assert!(en.text.contains("2027-01-16 08:00"), "the link's expiry");
+        let nl = verify
+            .render(&tr(Lang::Nl), "Portcullis", Help::CustomerService, 0)
+            .unwrap();
+        assert_eq!(nl.subject, "Bevestig uw e-mailadres voor Portcullis");
+
+        let already = |hint| Mail::AlreadyRegistered {
+            login_url: "https://login.example.com/login".into(),
+            reset_hint: hint,
+        };
+        let cs = already(Help::CustomerService)
+            .render(&tr(Lang::En), "Portcullis", Help::CustomerService, 0)
+            .unwrap();
+        assert_eq!(cs.subject, "You already have an account at Portcullis");
+        assert!(cs.text.contains("https://login.example.com/login"));
+        assert!(cs.text.contains("customer service can reset"), "{}", cs.text);
+        let admin = already(Help::Administrator)
+            .render(&tr(Lang::Nl), "Portcullis", Help::Administrator, 0)
+            .unwrap();
+        assert!(admin.text.contains("uw beheerder"), "{}", admin.text);
     }
 
     #[test]

@@ -64,6 +64,8 @@ impl WebError {
             A::LinkUnknown => (StatusCode::NOT_FOUND, "error-link-unknown"),
             A::LinkUsed => (StatusCode::GONE, "error-link-used"),
             A::LinkExpired => (StatusCode::GONE, "error-link-expired"),
+            A::RegistrationClosed => (StatusCode::FORBIDDEN, "error-registration-closed"),
+            A::AlreadyRegistered => (StatusCode::CONFLICT, "error-already-registered"),
             A::InvalidCredentials { .. } => (StatusCode::UNAUTHORIZED, "login-error-invalid"),
             A::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "login-error-throttled"),
             A::AccountDisabled => (StatusCode::FORBIDDEN, "login-error-disabled"),

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::home::router())
         .merge(routes::login::router())
         .merge(routes::invitation::router())
+        .merge(routes::register::router())
         .merge(routes::mfa::router())
         .merge(routes::profile::router())
         .merge(routes::org::router())

@@ -45,6 +45,25 @@ pub struct LoginView {
     pub error: Option<String>,
     /// What just happened (e.g. "your MFA was reset, log in to set it up again").
     pub notice: Option<String>,
+    /// Link to self-registration (when it is open).
+    pub register: bool,
+}
+
+/// `/register`: the form, the "check your email" answer, or "registration is closed".
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterView {
+    pub page: Page,
+    pub state: RegisterState,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterState {
+    Form,
+    Sent,
+    Closed,
 }
 
 #[derive(Template)]

@@ -15,6 +15,7 @@ mod login;
 mod mfa;
 mod org;
 mod profile;
+mod registration;
 mod security;
 mod security_key;
 mod startup;

@@ -18,7 +18,7 @@ pub fn oathtool(secret: &str, at: i64) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-fn tools(test: &str) -> bool {
+pub(crate) fn tools(test: &str) -> bool {
     have_tool(test, "oathtool", "oathtool")
 }
 
@@ -40,7 +40,7 @@ fn now(app: &TestApp) -> i64 {
 
 /// Sets up an authenticator app through the pages (phone type, QR page, first code) and returns the
 /// secret as the "Can't scan?" section shows it, and the QR page's HTML. The session stays before Finish.
-async fn add_app(app: &TestApp, browser: &Browser) -> (String, String) {
+pub(crate) async fn add_app(app: &TestApp, browser: &Browser) -> (String, String) {
     let (status, html) = browser.get_text("/mfa/setup/app").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let response = browser.post("/mfa/setup/app", &[("phone", "android")]).await;

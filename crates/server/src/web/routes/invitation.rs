@@ -1,4 +1,5 @@
-//! `/invitation/{token}`: a one-time link (an invitation, or the first administrator's setup link).
+//! `/invitation/{token}`: a one-time link (an invitation, the first administrator's setup link, or a
+//! self-registration's verification link).
 //! Opening it changes nothing; posting the form uses it.
 
 use axum::Router;
@@ -132,6 +133,17 @@ async fn invitation_view(
                 .or(user.platform_role.map(|r| r.as_str()))
                 .map(|r| tr.t1("invite-role", "role", &tr.t(&format!("role-{r}"))));
             (tr.t("invite-title"), intro, role_key, false, user.email.to_string())
+        }
+        (LinkPurpose::Registration, _) => {
+            let email = link.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
+            let intro = tr.t_with(
+                "registration-intro",
+                &[
+                    ("service", crate::web::i18n::Arg::Text(service)),
+                    ("email", crate::web::i18n::Arg::Text(email.clone())),
+                ],
+            );
+            (tr.t("registration-title"), intro, None, false, email)
         }
         _ => (
             tr.t("setup-title"),

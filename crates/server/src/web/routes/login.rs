@@ -42,6 +42,7 @@ async fn view_login(State(state): State<AppState>, ctx: Ctx, Query(query): Query
             email: String::new(),
             error: None,
             notice,
+            register: state.app.self_registration,
         },
     )
 }
@@ -85,6 +86,7 @@ async fn view_login_post(
                     email: form.email,
                     error,
                     notice: None,
+                    register: state.app.self_registration,
                 },
             );
             if let AppError::Throttled { retry_at }

@@ -6,6 +6,7 @@
 //! | `/login`, `/logout` | [`login`] |
 //! | `/mfa/setup…` (app and security key), `/mfa/challenge…` | [`mfa`] |
 //! | `/invitation/{token}` | [`invitation`] |
+//! | `/register` | [`register`] |
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
 //! | `/support…` (customer-service console) | [`support`] |
@@ -22,6 +23,7 @@ pub mod login;
 pub mod mfa;
 pub mod org;
 pub mod profile;
+pub mod register;
 pub mod support;
 
 use axum::http::{HeaderValue, StatusCode, header};
