@@ -89,8 +89,8 @@ impl AuditQuery {
 /// The organization's audit events, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     security(("token" = ["audit:read"]), ("session" = [])),
-    responses((status = 200, body = AuditPage), (status = 400, body = super::ErrorBody),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = AuditPage), (status = 400, description = "Bad query string (stable code in the body)", body = super::ErrorBody),
+        (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody)))]
 pub async fn list_audit(
     State(state): State<AppState>,
     caller: ApiCaller,

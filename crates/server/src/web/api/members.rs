@@ -87,8 +87,8 @@ pub struct MembersQuery {
 /// List and search the organization's members.
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MembersQuery),
     security(("token" = ["users:read"]), ("session" = [])),
-    responses((status = 200, body = MemberPage), (status = 400, body = super::ErrorBody),
-        (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = MemberPage), (status = 400, description = "Bad query string (stable code in the body)", body = super::ErrorBody),
+        (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -121,8 +121,8 @@ pub async fn list_members(
 #[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members",
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:read"]), ("session" = [])),
-    responses((status = 200, body = Member), (status = 401, body = super::ErrorBody),
-        (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Member), (status = 401, description = "No valid API token or session", body = super::ErrorBody),
+        (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody), (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody)))]
 pub async fn get_member(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -169,9 +169,9 @@ fn parse_role(text: &str) -> Result<OrgRole, ApiError> {
 /// Invite someone to the organization (they get the link by email).
 #[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = InviteRequest,
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 201, body = Invited), (status = 401, body = super::ErrorBody),
-        (status = 403, body = super::ErrorBody), (status = 409, body = super::ErrorBody),
-        (status = 415, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = Invited), (status = 401, description = "No valid API token or session", body = super::ErrorBody),
+        (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody),
+        (status = 415, description = "Body is not application/json", body = super::ErrorBody), (status = 422, description = "Invalid body", body = super::ErrorBody)))]
 pub async fn invite_member(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -194,8 +194,8 @@ pub async fn invite_member(
 #[utoipa::path(post, path = "/api/v1/members/{id}/disable", tag = "members",
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody)))]
 pub async fn disable_member(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -212,8 +212,8 @@ pub async fn disable_member(
 #[utoipa::path(post, path = "/api/v1/members/{id}/enable", tag = "members",
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody)))]
 pub async fn enable_member(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -238,9 +238,9 @@ pub struct RoleRequest {
 #[utoipa::path(put, path = "/api/v1/members/{id}/role", tag = "members", request_body = RoleRequest,
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody),
-        (status = 422, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody),
+        (status = 422, description = "Invalid body", body = super::ErrorBody)))]
 pub async fn change_role(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -274,9 +274,9 @@ pub struct ResetDone {
 #[utoipa::path(post, path = "/api/v1/members/{id}/mfa-reset", tag = "members", request_body = ResetRequest,
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["mfa:reset"]), ("session" = [])),
-    responses((status = 200, body = ResetDone), (status = 401, body = super::ErrorBody),
-        (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody),
-        (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = ResetDone), (status = 401, description = "No valid API token or session", body = super::ErrorBody),
+        (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody), (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody),
+        (status = 409, description = "Conflicts with the current state", body = super::ErrorBody), (status = 422, description = "Invalid body", body = super::ErrorBody)))]
 pub async fn reset_mfa(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -296,8 +296,8 @@ pub async fn reset_mfa(
 #[utoipa::path(post, path = "/api/v1/members/{id}/invitation", tag = "members",
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody)))]
 pub async fn resend_invitation(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -311,8 +311,8 @@ pub async fn resend_invitation(
 #[utoipa::path(delete, path = "/api/v1/members/{id}/invitation", tag = "members",
     params(("id" = String, Path, description = "The member's id")),
     security(("token" = ["users:write"]), ("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody)))]
 pub async fn revoke_invitation(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -72,8 +72,8 @@ pub struct CreatedToken {
 /// Create an API token for the organization (administrators, with a session).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
     security(("session" = [])),
-    responses((status = 201, body = CreatedToken), (status = 401, body = super::ErrorBody),
-        (status = 403, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 401, description = "No valid API token or session", body = super::ErrorBody),
+        (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody), (status = 422, description = "Invalid body", body = super::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -94,8 +94,8 @@ pub async fn create_token(
 
 /// The organization's tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("session" = [])),
-    responses((status = 200, body = Vec<TokenInfo>), (status = 401, body = super::ErrorBody),
-        (status = 403, body = super::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<TokenInfo>), (status = 401, description = "No valid API token or session", body = super::ErrorBody),
+        (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody)))]
 pub async fn list_tokens(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<TokenInfo>>, ApiError> {
     let now = state.app.now();
     let tokens = state.app.api_tokens(&caller.actor).await?;
@@ -108,8 +108,8 @@ pub async fn list_tokens(State(state): State<AppState>, caller: ApiCaller) -> Re
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token's id (not the token)")),
     security(("session" = [])),
-    responses((status = 204), (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
-        (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid API token or session", body = super::ErrorBody), (status = 403, description = "Refused: permission, scope or CSRF", body = super::ErrorBody),
+        (status = 404, description = "Not found (also another organization's member)", body = super::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: ApiCaller,
