@@ -1,6 +1,6 @@
 //! The use cases. Each public method of [`App`] reads the clock once, opens one transaction, checks
 //! who may act, calls the core, writes, audits and commits — so a failure half-way leaves nothing.
-//! The web layer and the command line are two front doors to these same functions.
+//! The pages, the JSON API (`web::api`) and the command line are front doors to these same functions.
 //!
 //! - [`actor`]: who acts — a session or an API token acting as its creator.
 //! - [`api_tokens`]: administrators create, list and revoke API tokens; a presented token becomes an actor.

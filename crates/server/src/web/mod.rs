@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::mfa::router())
         .merge(routes::profile::router())
         .merge(routes::org::router())
+        .merge(routes::org_tokens::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())

@@ -686,3 +686,56 @@ async fn api_the_openapi_document_lists_every_route_and_validates() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn api_tokens_page_creates_shows_once_and_revokes() {
+    if !tools("api_v1::tokens_page") {
+        return;
+    }
+    let app = TestApp::sqlite().await;
+    let link = app.org("Acme", "main@acme.example").await;
+    let admin = Person::enroll(&app, &link, "main@acme.example").await;
+    let (status, html) = admin.browser.get_text("/org/tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No tokens yet."));
+    let response = admin
+        .browser
+        .post(
+            "/org/tokens",
+            &[("name", "HR sync"), ("scope_users_read", "on"), ("days", "30")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    let token = html
+        .split("<code id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("pca_"));
+    let (_, again) = admin.browser.get_text("/org/tokens").await;
+    assert!(!again.contains(&token), "shown once");
+    assert!(again.contains("HR sync") && again.contains("users:read"));
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/members", Some(&token), None).await.0,
+        StatusCode::OK
+    );
+    // Bad settings get the form back with a message; nothing is created.
+    let response = admin
+        .browser
+        .post("/org/tokens", &[("name", "x"), ("days", "30")])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Revoke from the page.
+    let id = again
+        .split("action=\"/org/tokens/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let response = admin.browser.post(&format!("/org/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, body) = call(&app, Method::GET, "/api/v1/members", Some(&token), None).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "token_revoked"));
+}

@@ -8,9 +8,9 @@
 //! `OpenApiRouter`, which adds the route and its documentation together.
 //!
 //! - [`extract`]: the caller (token or session), strict JSON bodies and query strings.
-//! - [`members`]: `/api/v1/members…`.
-//! - [`audit`]: `/api/v1/audit`.
-//! - [`tokens`]: `/api/v1/tokens…`.
+//! - [`members`]: the routes under `/api/v1/members`.
+//! - [`audit`]: the route `/api/v1/audit`.
+//! - [`tokens`]: the routes under `/api/v1/tokens`.
 //!
 //! Errors are `{"error": {"code": "stable_code", "message": "…"}}` (`web::error::ApiError`).
 

@@ -8,9 +8,11 @@
 //! | `/invitation/{token}` | [`invitation`] |
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
+//! | `/org/tokens…` (API tokens) | [`org_tokens`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
 //! | `/healthz`, `/readyz` | [`health`] |
+//! | `/api/v1…`, `/api/openapi.json` | [`crate::web::api`] (JSON; its own module tree) |
 
 pub mod assets;
 pub mod health;
@@ -20,6 +22,7 @@ pub mod lang;
 pub mod login;
 pub mod mfa;
 pub mod org;
+pub mod org_tokens;
 pub mod profile;
 
 use axum::http::{HeaderValue, StatusCode, header};
