@@ -54,6 +54,10 @@ id_type!(
     /// A message in the email outbox.
     MailId
 );
+id_type!(
+    /// An organization's API token (not the secret: the handle it is listed and revoked by).
+    ApiTokenId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! parameters, so every rule can be tested with plain values. The layers above (`portcullis-store`,
 //! `portcullis` with its app and web modules) call into this crate; this crate never calls out.
 //!
+//! - [`api_token`]: API tokens' scopes and lifetimes, and whether a token may act now.
 //! - [`audit`]: the audit log's hash chain.
 //! - [`email`]: [`Email`], the case-insensitive login name.
 //! - [`ids`]: [`UserId`], [`OrgId`].
@@ -20,6 +21,7 @@
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod api_token;
 pub mod audit;
 pub mod email;
 pub mod ids;
@@ -36,7 +38,7 @@ pub mod token;
 pub mod totp;
 
 pub use email::Email;
-pub use ids::{CredentialId, EnrollmentId, MailId, OrgId, UserId};
+pub use ids::{ApiTokenId, CredentialId, EnrollmentId, MailId, OrgId, UserId};
 pub use login::{Amr, LoginStage, SessionPolicy};
 pub use names::{DisplayName, OrgName, Reason, TicketRef};
 pub use roles::{OrgRole, PlatformRole, UserStatus};

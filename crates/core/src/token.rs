@@ -15,6 +15,8 @@ pub enum TokenKind {
     OneTimeLink,
     /// The double-submit value that guards form posts against cross-site requests.
     Csrf,
+    /// An organization's API token for the admin JSON API.
+    Api,
 }
 
 impl TokenKind {
@@ -23,6 +25,7 @@ impl TokenKind {
             TokenKind::Session => "pcs_",
             TokenKind::OneTimeLink => "pcl_",
             TokenKind::Csrf => "pcc_",
+            TokenKind::Api => "pca_",
         }
     }
 }

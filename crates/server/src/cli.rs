@@ -202,6 +202,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let operator = Client {
         ip: None,
         user_agent: Some("portcullis-cli".into()),
+        api_token: None,
     };
     match cli.command {
         Command::Serve => serve(app, &settings).await,

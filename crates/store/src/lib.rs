@@ -13,6 +13,7 @@
 //! - [`totp`]: authenticator-app enrollments and credentials, and the master-key checks.
 //! - [`security_keys`]: security keys, WebAuthn ceremony state, key models from FIDO metadata.
 //! - [`support`]: the customer-service console's search over all users (indexed prefix matches).
+//! - [`api_tokens`]: organizations' API tokens (by hash), listed, revoked once, touched when used.
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
 //! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
 //!   marked sent or failed.
@@ -24,6 +25,7 @@
 //! compare-and-set updates, never by reading and then writing blindly.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod api_tokens;
 pub mod audit;
 mod error;
 mod links;

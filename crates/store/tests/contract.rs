@@ -1333,3 +1333,69 @@ contract!(
         tx.commit().await.unwrap();
     }
 );
+
+contract!(
+    api_tokens_are_stored_by_hash_listed_per_org_and_revoked_once,
+    |store: Store| async move {
+        use portcullis_core::ApiTokenId;
+        use portcullis_core::api_token::Scope;
+        use portcullis_store::api_tokens::ApiTokenRecord;
+        let acme = add_org(&store, "Acme").await;
+        let other = add_org(&store, "Other").await;
+        let admin = new_user("admin@acme.example", Some((acme.id, OrgRole::MainAdmin)));
+        add_user(&store, &admin).await.unwrap();
+        let plain = PlainToken::from_random(TokenKind::Api, [9; 32]);
+        let record = ApiTokenRecord {
+            id: ApiTokenId::from_random_bytes(rnd16()),
+            org: acme.id,
+            name: "HR sync".into(),
+            scopes: vec![Scope::UsersRead, Scope::AuditRead],
+            created_by: admin.id,
+            created_at: UnixTime(10),
+            expires_at: UnixTime(1_000),
+            revoked_at: None,
+            last_used_at: None,
+        };
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_api_token(&plain.hash(), &record).await.unwrap();
+        tx.commit().await.unwrap();
+
+        // The same hash twice is refused by the database.
+        let mut tx = store.begin().await.unwrap();
+        let twin = ApiTokenRecord {
+            id: ApiTokenId::from_random_bytes(rnd16()),
+            ..record.clone()
+        };
+        assert!(tx.insert_api_token(&plain.hash(), &twin).await.is_err());
+        drop(tx);
+
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.find_api_token_by_hash(&plain.hash()).await.unwrap(),
+            Some(record.clone())
+        );
+        let stranger = PlainToken::from_random(TokenKind::Api, [8; 32]);
+        assert_eq!(tx.find_api_token_by_hash(&stranger.hash()).await.unwrap(), None);
+        assert_eq!(tx.api_tokens_of(acme.id).await.unwrap(), vec![record.clone()]);
+        assert!(tx.api_tokens_of(other.id).await.unwrap().is_empty());
+        assert_eq!(tx.find_api_token(other.id, record.id).await.unwrap(), None);
+
+        tx.touch_api_token(record.id, UnixTime(20)).await.unwrap();
+        // Another organization cannot revoke it; its own, once.
+        assert!(!tx.revoke_api_token(other.id, record.id, UnixTime(30)).await.unwrap());
+        assert!(tx.revoke_api_token(acme.id, record.id, UnixTime(30)).await.unwrap());
+        assert!(!tx.revoke_api_token(acme.id, record.id, UnixTime(40)).await.unwrap());
+        tx.commit().await.unwrap();
+
+        let found = store
+            .read()
+            .await
+            .unwrap()
+            .find_api_token(acme.id, record.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.revoked_at, Some(UnixTime(30)));
+        assert_eq!(found.last_used_at, Some(UnixTime(20)));
+    }
+);

@@ -104,6 +104,16 @@ pub enum AppError {
     Unchanged,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    #[error("API token refused: {0:?}")]
+    ApiToken(portcullis_core::api_token::TokenRefusal),
+    #[error("the API token lacks the scope {0:?}")]
+    ScopeMissing(portcullis_core::api_token::Scope),
+    #[error("this needs a logged-in session, not an API token")]
+    SessionRequired,
+    #[error("API token settings refused: {0}")]
+    ApiTokenSettings(#[from] portcullis_core::api_token::ApiTokenProblem),
+    #[error("no such API token")]
+    ApiTokenUnknown,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error(transparent)]

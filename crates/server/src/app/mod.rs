@@ -1,7 +1,9 @@
 //! The use cases. Each public method of [`App`] reads the clock once, opens one transaction, checks
 //! who may act, calls the core, writes, audits and commits — so a failure half-way leaves nothing.
-//! The web layer and the command line are two front doors to these same functions.
+//! The pages, the JSON API (`web::api`) and the command line are front doors to these same functions.
 //!
+//! - [`actor`]: who acts — a session or an API token acting as its creator.
+//! - [`api_tokens`]: administrators create, list and revoke API tokens; a presented token becomes an actor.
 //! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
 //! - [`registration`]: self-registration of individuals (email → verification link → accept_link).
@@ -17,7 +19,9 @@
 //! - [`dev`]: `portcullis dev seed`, many organizations and users for benchmarks.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
 
+pub mod actor;
 pub mod admin;
+pub mod api_tokens;
 pub mod clock;
 pub mod dev;
 mod error;
@@ -51,10 +55,12 @@ use crate::mail::Transport;
 use crate::settings::Settings;
 
 /// Who is on the other end of a request, for throttling and the audit log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Client {
     pub ip: Option<std::net::IpAddr>,
     pub user_agent: Option<String>,
+    /// The API token the request came with, if any: named in the audit events it causes.
+    pub api_token: Option<portcullis_core::ApiTokenId>,
 }
 
 pub struct App {
@@ -181,6 +187,9 @@ pub(crate) fn event(
             "user_agent".into(),
             serde_json::Value::String(ua.chars().take(200).collect()),
         );
+    }
+    if let (Some(token), Some(map)) = (client.api_token, detail.as_object_mut()) {
+        map.insert("api_token".into(), serde_json::Value::String(token.to_string()));
     }
     AuditEvent {
         at,

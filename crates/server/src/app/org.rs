@@ -6,6 +6,10 @@
 //! transaction that acts on it: the actor is re-read and the target locked, so a role that changed a
 //! moment ago counts, and two administrators acting on one user go one after the other. Refusals are
 //! audited and answered with who can help.
+//!
+//! The use cases the admin API shares take an [`Actor`] (a `&CurrentSession` converts into one): the
+//! pages and the API are two front doors to these same functions. A token's scope is checked first
+//! (`App::require_scope`), then the same permission checks as for a person.
 
 use portcullis_core::permissions::{ManageRefusal, OrgAdmin, Party, ResetGrant, may_reset_mfa, org_admin};
 use portcullis_core::{Email, LoginStage, OrgId, OrgName, OrgRole, Reason, TicketRef, UserId, UserStatus};
@@ -15,13 +19,18 @@ use portcullis_store::records::{AuditEvent, UserRecord};
 use portcullis_store::security_keys::{MfaSummary, SecurityKeyRecord};
 use serde_json::json;
 
+use portcullis_core::api_token::Scope;
+
+use super::actor::{Actor, Via};
 use super::admin::{Invitation, invitee};
-use super::login::{CurrentSession, require_mfa_change, require_stage};
+use super::login::{CurrentSession, require_mfa_change};
 use super::profile::ResetBy;
 use super::{App, AppError, Client, event};
 
 /// Members shown per page of the user list.
 pub const MEMBERS_PER_PAGE: i64 = 50;
+/// Largest page of members one call may ask for (the API answers 400 above it).
+pub const MEMBERS_LIMIT_MAX: i64 = 200;
 /// Largest page of audit events (also the export's batch).
 pub const AUDIT_PAGE_MAX: i64 = 500;
 
@@ -54,14 +63,18 @@ pub struct Dashboard {
 }
 
 impl App {
-    /// The session user's administrator standing, from the user as stored now.
-    async fn admin_in(&self, tx: &mut portcullis_store::Tx, session: &CurrentSession) -> Result<OrgAdmin, AppError> {
-        require_stage(session, LoginStage::Authenticated)?;
-        let actor = tx
-            .find_user(session.user.id)
-            .await?
-            .ok_or(AppError::NotAnAdministrator)?;
-        org_admin(&party(&actor)).ok_or(AppError::NotAnAdministrator)
+    /// The actor's administrator standing, from the user as stored now; a token's only in its own
+    /// organization.
+    pub(crate) async fn admin_in(&self, tx: &mut portcullis_store::Tx, actor: &Actor) -> Result<OrgAdmin, AppError> {
+        if !actor.authenticated() {
+            return Err(AppError::WrongStage);
+        }
+        let user = tx.find_user(actor.user).await?.ok_or(AppError::NotAnAdministrator)?;
+        let admin = org_admin(&party(&user)).ok_or(AppError::NotAnAdministrator)?;
+        match &actor.via {
+            Via::ApiToken { org, .. } if *org != admin.org => Err(AppError::NotAnAdministrator),
+            _ => Ok(admin),
+        }
     }
 
     /// Whether the session user administers an organization (for the menu).
@@ -112,24 +125,41 @@ impl App {
     /// The organization's members matching `search`, a page at a time; true if there are more.
     pub async fn members(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         search: &str,
         page: i64,
     ) -> Result<(Vec<MemberRow>, bool), AppError> {
-        let mut tx = self.store.read().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
         let offset = page.max(0).saturating_mul(MEMBERS_PER_PAGE);
+        self.members_page(actor, search, MEMBERS_PER_PAGE, offset).await
+    }
+
+    /// `limit` members matching `search` from `offset` on (`limit` within 1..=[`MEMBERS_LIMIT_MAX`],
+    /// the caller refuses larger ones); true if there are more.
+    pub async fn members_page(
+        &self,
+        actor: impl Into<Actor>,
+        search: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<MemberRow>, bool), AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersRead).await?;
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
+        let limit = limit.clamp(1, MEMBERS_LIMIT_MAX);
         let mut rows = tx
-            .org_members(admin.org, search, self.now(), MEMBERS_PER_PAGE + 1, offset)
+            .org_members(admin.org, search, self.now(), limit + 1, offset.max(0))
             .await?;
-        let more = rows.len() as i64 > MEMBERS_PER_PAGE;
-        rows.truncate(MEMBERS_PER_PAGE as usize);
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
         Ok((rows, more))
     }
 
-    pub async fn member(&self, session: &CurrentSession, id: &str) -> Result<MemberDetail, AppError> {
+    pub async fn member(&self, actor: impl Into<Actor>, id: &str) -> Result<MemberDetail, AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersRead).await?;
         let mut tx = self.store.read().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         let id = UserId::parse(id).map_err(|_| AppError::UserUnknown)?;
         let user = tx.find_user(id).await?.ok_or(AppError::UserUnknown)?;
         // Someone of another organization is as unknown as a forged id.
@@ -160,15 +190,17 @@ impl App {
     /// Invites someone to the administrator's organization.
     pub async fn invite_member(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         email: &str,
         role: OrgRole,
         client: &Client,
     ) -> Result<Invitation, AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersWrite).await?;
         let email = Email::parse(email)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         admin.may_invite(role).map_err(AppError::ManageRefused)?;
         if tx.find_user_by_email(&email).await?.is_some() {
             return Err(AppError::EmailTaken);
@@ -185,13 +217,15 @@ impl App {
     /// A new invitation link for a member who has not accepted yet; the old link stops working.
     pub async fn resend_invitation(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         id: &str,
         client: &Client,
     ) -> Result<Invitation, AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersWrite).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         let target = self.target_in(&mut tx, id).await?;
         if let Err(refusal) = admin.may_manage(&party(&target)) {
             drop(tx);
@@ -203,10 +237,12 @@ impl App {
     }
 
     /// Withdraws an invitation that was not accepted: the invited account goes, the email is free.
-    pub async fn revoke_invitation(&self, session: &CurrentSession, id: &str, client: &Client) -> Result<(), AppError> {
+    pub async fn revoke_invitation(&self, actor: impl Into<Actor>, id: &str, client: &Client) -> Result<(), AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersWrite).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         let target = self.target_in(&mut tx, id).await?;
         if let Err(refusal) = admin.may_manage(&party(&target)) {
             drop(tx);
@@ -232,14 +268,16 @@ impl App {
     /// Disables (ending every session at once) or enables a member.
     pub async fn set_member_enabled(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         id: &str,
         enabled: bool,
         client: &Client,
     ) -> Result<(), AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersWrite).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         let target = self.target_in(&mut tx, id).await?;
         let action = if enabled { "enable" } else { "disable" };
         if let Err(refusal) = admin.may_manage(&party(&target)) {
@@ -277,14 +315,16 @@ impl App {
     /// Employee ↔ user administrator (the main administrator only).
     pub async fn change_member_role(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         id: &str,
         to: OrgRole,
         client: &Client,
     ) -> Result<(), AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::UsersWrite).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         let target = self.target_in(&mut tx, id).await?;
         if let Err(refusal) = admin.may_change_role(&party(&target), to) {
             drop(tx);
@@ -330,7 +370,7 @@ impl App {
         };
         tx.lock_user(first).await?;
         tx.lock_user(second).await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &Actor::from(session)).await?;
         let target = tx.find_user(target_id).await?.ok_or(AppError::UserUnknown)?;
         if let Err(refusal) = admin.may_hand_over(&party(&target)) {
             drop(tx);
@@ -371,16 +411,24 @@ impl App {
     /// audited and says who can help.
     pub async fn reset_user_mfa(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         id: &str,
         reason: Option<&Reason>,
         ticket: Option<&TicketRef>,
         client: &Client,
     ) -> Result<ResetGrant, AppError> {
-        require_stage(session, LoginStage::Authenticated)?;
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::MfaReset).await?;
+        if !actor.authenticated() {
+            return Err(AppError::WrongStage);
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let actor = tx.find_user(session.user.id).await?.ok_or(AppError::UserUnknown)?;
+        if let Via::ApiToken { .. } = actor.via {
+            // A token acts only for an administrator of its own organization.
+            self.admin_in(&mut tx, &actor).await?;
+        }
+        let actor = tx.find_user(actor.user).await?.ok_or(AppError::UserUnknown)?;
         let target = self.target_in(&mut tx, id).await?;
         let grant = match may_reset_mfa(&party(&actor), &party(&target)) {
             Ok(ResetGrant::Own) => return Err(AppError::WrongStage),
@@ -428,11 +476,13 @@ impl App {
     /// The organization's audit events matching `filter` (its `org` is always the administrator's).
     pub async fn org_audit(
         &self,
-        session: &CurrentSession,
+        actor: impl Into<Actor>,
         mut filter: AuditFilter,
     ) -> Result<Vec<(i64, AuditEvent)>, AppError> {
+        let actor = actor.into();
+        self.require_scope(&actor, Scope::AuditRead).await?;
         let mut tx = self.store.read().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &actor).await?;
         filter.org = Some(admin.org);
         filter.limit = filter.limit.clamp(1, AUDIT_PAGE_MAX);
         Ok(tx.audit_events(&filter).await?)
@@ -444,7 +494,7 @@ impl App {
         session: &CurrentSession,
     ) -> Result<(Vec<String>, Vec<(UserId, Email)>), AppError> {
         let mut tx = self.store.read().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &Actor::from(session)).await?;
         let kinds = tx.audit_kinds(admin.org).await?;
         let users = tx
             .list_users(Some(admin.org))
@@ -457,7 +507,7 @@ impl App {
 
     pub async fn dashboard(&self, session: &CurrentSession) -> Result<Dashboard, AppError> {
         let mut tx = self.store.read().await?;
-        let admin = self.admin_in(&mut tx, session).await?;
+        let admin = self.admin_in(&mut tx, &Actor::from(session)).await?;
         let counts = tx.org_mfa_counts(admin.org).await?;
         let open_invitations = tx.count_open_invitations(admin.org, self.now()).await?;
         let recent = tx

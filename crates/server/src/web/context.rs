@@ -115,6 +115,7 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request<axum
     let client = Client {
         ip: peer.map(|peer| client_ip(peer, &forwarded, &state.trusted_proxies)),
         user_agent: header_text(headers, header::USER_AGENT).map(|ua| ua.chars().take(300).collect()),
+        api_token: None,
     };
     let (csrf, csrf_from_cookie) =
         match cookie(headers, state.cookies.csrf).and_then(|v| PlainToken::parse(TokenKind::Csrf, v).ok()) {

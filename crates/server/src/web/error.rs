@@ -97,6 +97,10 @@ impl WebError {
             A::Mds(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request"),
             A::KeyUnknown => (StatusCode::NOT_FOUND, "key-error-unknown-key"),
             A::KeyName(_) => (StatusCode::UNPROCESSABLE_ENTITY, "key-name-invalid"),
+            A::ApiToken(_) => (StatusCode::UNAUTHORIZED, "error-not-admin"),
+            A::ScopeMissing(_) | A::SessionRequired => (StatusCode::FORBIDDEN, "error-not-admin"),
+            A::ApiTokenSettings(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request"),
+            A::ApiTokenUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -108,6 +112,138 @@ impl WebError {
             WebError::App(AppError::CodeRefused { retry_at, .. }) => *retry_at,
             _ => None,
         }
+    }
+}
+
+/// The stable machine-readable code of a use-case error in the JSON API (`{"error": {"code": …}}`).
+/// Refusals use the core's own codes (`only_customer_service`, `other_organization`, …).
+pub fn api_code(err: &AppError) -> &'static str {
+    use AppError as A;
+    match err {
+        A::InvalidEmail(_) => "invalid_email",
+        A::InvalidName(_) => "invalid_name",
+        A::Password(_) | A::PasswordMismatch => "password_refused",
+        A::RoleNotInvitable => "role_not_invitable",
+        A::UnknownOrg(_) => "unknown_organization",
+        A::EmailTaken => "email_taken",
+        A::OrgNameTaken => "organization_name_taken",
+        A::MainAdminExists => "main_admin_exists",
+        A::LinkUnknown => "link_unknown",
+        A::LinkUsed => "link_used",
+        A::LinkExpired => "link_expired",
+        A::InvalidCredentials { .. } => "invalid_credentials",
+        A::Throttled { .. } => "throttled",
+        A::AccountDisabled => "account_disabled",
+        A::EnrollmentExpired => "enrollment_expired",
+        A::RecheckRequired => "recheck_required",
+        A::LastMethod => "last_method",
+        A::MethodUnknown => "method_not_found",
+        A::SessionUnknown => "session_not_found",
+        A::ResetRefused(refusal) => refusal.as_str(),
+        A::ManageRefused(refusal) => refusal.as_str(),
+        A::NotAnAdministrator => "not_an_administrator",
+        A::UserUnknown => "user_not_found",
+        A::AlreadyReset => "already_reset",
+        A::NotInvited => "not_invited",
+        A::NotYetActive => "not_yet_active",
+        A::ReasonRequired => "reason_required",
+        A::NotSupport => "not_customer_service",
+        A::SeedNeedsEmpty => "bad_request",
+        A::RegistrationClosed => "registration_closed",
+        A::AlreadyRegistered => "already_registered",
+        A::Unchanged => "unchanged",
+        A::WrongCurrentPassword => "wrong_current_password",
+        A::Locked => "locked",
+        A::Code(_) => "invalid_code",
+        A::CodeRefused { .. } => "code_refused",
+        A::SetupUnknown => "setup_not_found",
+        A::SetupExpired => "setup_expired",
+        A::NoMfaMethod => "no_mfa_method",
+        A::WrongStage => "wrong_stage",
+        A::Key(_) | A::KeyUnknown | A::KeyName(_) => "security_key_refused",
+        A::Mds(_) => "bad_request",
+        A::ApiToken(refusal) => refusal.as_str(),
+        A::ScopeMissing(_) => "insufficient_scope",
+        A::SessionRequired => "session_required",
+        A::ApiTokenSettings(problem) => problem.as_str(),
+        A::ApiTokenUnknown => "token_not_found",
+        A::Store(_) | A::Internal(_) => "internal",
+    }
+}
+
+/// A JSON API error: `{"error": {"code": "stable_code", "message": "…"}}` with its status. The
+/// message is for people and may change; the code is the contract. Internal errors log their cause
+/// chain and say only "internal error" (the `x-request-id` header names the log line).
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> ApiError {
+        let (status, _) = WebError::status_of(&err);
+        if err.is_internal() {
+            log_internal(&err);
+            return ApiError::new(status, "internal", "internal error");
+        }
+        let message = match &err {
+            AppError::ScopeMissing(scope) => format!("the API token lacks the scope {}", scope.as_str()),
+            AppError::ResetRefused(refusal) => format!("MFA reset refused: {}", refusal.as_str()),
+            AppError::ManageRefused(refusal) => format!("refused: {}", refusal.as_str()),
+            AppError::ApiToken(refusal) => format!("API token refused: {}", refusal.as_str()),
+            // Use-case errors never hold secrets (no token, password or code is part of their text).
+            other => other.to_string(),
+        };
+        ApiError::new(status, api_code(&err), message)
+    }
+}
+
+impl From<WebError> for ApiError {
+    fn from(err: WebError) -> ApiError {
+        match err {
+            WebError::App(err) => err.into(),
+            other => {
+                let (status, _) = other.status_and_message();
+                if status.is_server_error() {
+                    log_internal(&other);
+                    return ApiError::new(status, "internal", "internal error");
+                }
+                let code = match other {
+                    WebError::Csrf(_) => "csrf",
+                    WebError::TooLarge => "payload_too_large",
+                    WebError::UnsupportedMedia => "unsupported_media_type",
+                    WebError::NotFound => "not_found",
+                    _ => "bad_request",
+                };
+                ApiError::new(status, code, other.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 

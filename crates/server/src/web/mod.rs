@@ -3,6 +3,7 @@
 //! request id, language, client address, session, CSRF cookie, security headers, error pages, and the
 //! access log (which records the route template, never a URL that could hold a token).
 //!
+//! - [`api`]: the admin JSON API under `/api/v1` and its OpenAPI document (`/api/openapi.json`).
 //! - [`context`]: the per-request context and the middleware that builds it.
 //! - [`error`]: `WebError`, the one mapping from use-case errors to status codes and messages.
 //! - [`forms`]: the form extractor that enforces CSRF, content type and size.
@@ -10,6 +11,7 @@
 //! - [`views`]: the askama templates' types.
 //! - [`routes`]: one module per area of the URL tree, each with its own `router()`.
 
+pub mod api;
 pub mod context;
 pub mod error;
 pub mod forms;
@@ -108,9 +110,11 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::profile::router())
         .merge(routes::org::router())
         .merge(routes::support::router())
+        .merge(routes::org_tokens::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())
+        .merge(api::router())
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -544,3 +544,33 @@ pub struct SupportOrgsView {
     pub notice: Option<String>,
     pub error: Option<String>,
 }
+
+/// One API token on `/org/tokens`.
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub scopes: String,
+    pub expires: String,
+    pub last_used: String,
+    pub state: String,
+    pub live: bool,
+}
+
+/// A scope's checkbox: the form field, the code and what it allows.
+pub struct ScopeChoice {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "org_tokens.html")]
+pub struct TokensView {
+    pub page: Page,
+    pub tokens: Vec<TokenRow>,
+    pub scopes: Vec<ScopeChoice>,
+    /// The plain token, on the answer to its creation only.
+    pub new_token: Option<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

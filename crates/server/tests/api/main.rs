@@ -6,6 +6,7 @@ mod helpers;
 mod smtp_sink;
 
 mod actors;
+mod api_v1;
 mod browser;
 mod cli;
 mod email;

@@ -10,9 +10,11 @@
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
 //! | `/support…` (customer-service console) | [`support`] |
+//! | `/org/tokens…` (API tokens) | [`org_tokens`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
 //! | `/healthz`, `/readyz` | [`health`] |
+//! | `/api/v1…`, `/api/openapi.json` | [`crate::web::api`] (JSON; its own module tree) |
 
 pub mod assets;
 pub mod health;
@@ -22,6 +24,7 @@ pub mod lang;
 pub mod login;
 pub mod mfa;
 pub mod org;
+pub mod org_tokens;
 pub mod profile;
 pub mod register;
 pub mod support;
