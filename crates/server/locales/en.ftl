@@ -226,7 +226,9 @@ profile-last-method = This is your only method, so it cannot be removed. To repl
 profile-add-method = Add another method
 profile-rename-keys = Rename security keys
 profile-reset = Reset
-profile-reset-hint = New phone? As long as your old phone still works, use Reset: all methods are removed, you are logged out everywhere, and at your next login you set up your new phone. Lost your phone? Ask your administrator.
+profile-reset-hint = New phone? As long as your old phone still works, use Reset: all methods are removed, you are logged out everywhere, and at your next login you set up your new phone.
+profile-lost-admin = Lost your phone? Ask your administrator to reset your MFA.
+profile-lost-support = Lost your phone? Ask customer service to reset your MFA.
 profile-sessions = Where you are logged in
 profile-this-device = this device
 profile-last-seen = last active { $when }
@@ -255,6 +257,7 @@ error-wrong-current-password = The current password is wrong.
 
 # Organization: users
 org-users-title = Users
+member-name = Name
 org-search = Search by email or name
 org-search-button = Search
 org-status = Status

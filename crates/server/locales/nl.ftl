@@ -226,7 +226,9 @@ profile-last-method = Dit is uw enige methode en kan daarom niet worden verwijde
 profile-add-method = Nog een methode toevoegen
 profile-rename-keys = Beveiligingssleutels hernoemen
 profile-reset = Resetten
-profile-reset-hint = Nieuwe telefoon? Gebruik Resetten zolang uw oude telefoon nog werkt: alle methoden worden verwijderd, u wordt overal uitgelogd en bij uw volgende inlog stelt u uw nieuwe telefoon in. Telefoon kwijt? Vraag het uw beheerder.
+profile-reset-hint = Nieuwe telefoon? Gebruik Resetten zolang uw oude telefoon nog werkt: alle methoden worden verwijderd, u wordt overal uitgelogd en bij uw volgende inlog stelt u uw nieuwe telefoon in.
+profile-lost-admin = Telefoon kwijt? Vraag uw beheerder uw MFA te resetten.
+profile-lost-support = Telefoon kwijt? Vraag de klantenservice uw MFA te resetten.
 profile-sessions = Waar u bent ingelogd
 profile-this-device = dit apparaat
 profile-last-seen = laatst actief { $when }
@@ -255,6 +257,7 @@ error-wrong-current-password = Het huidige wachtwoord is onjuist.
 
 # Organization: users
 org-users-title = Gebruikers
+member-name = Naam
 org-search = Zoeken op e-mailadres of naam
 org-search-button = Zoeken
 org-status = Status

@@ -298,6 +298,10 @@ pub struct ProfileView {
     pub methods: Vec<MethodRow>,
     /// More than one method: each can be removed (the last one only by a reset).
     pub can_remove: bool,
+    /// Keys can be renamed (on the key page).
+    pub has_keys: bool,
+    /// Who resets a lost phone: the administrator, or customer service (main administrators, individuals).
+    pub lost_hint: &'static str,
     pub sessions: Vec<SessionRow>,
     pub error: Option<String>,
 }

@@ -71,7 +71,8 @@ async fn view_dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
         (tr.t("status-invited"), c.invited),
         (tr.t("status-disabled"), c.disabled),
     ]);
-    let recent = audit_rows(tr, &[], dashboard.recent.iter());
+    let users = member_emails(&state, session).await?;
+    let recent = audit_rows(tr, &users, dashboard.recent.iter());
     Ok(render(
         StatusCode::OK,
         &DashboardView {
@@ -235,7 +236,7 @@ async fn member_view(state: &AppState, ctx: &Ctx, id: &str, notice: Option<Strin
             _ => None,
         },
         may_hand_over: main_admin && !is_self && user.status == UserStatus::Active,
-        events: audit_rows(tr, &[], detail.events.iter()),
+        events: audit_rows(tr, &member_emails(state, session).await?, detail.events.iter()),
         notice,
     })
 }
@@ -420,6 +421,15 @@ impl AuditQuery {
             limit,
         })
     }
+}
+
+/// The organization's members as (id, email), to name actors and targets in event tables.
+async fn member_emails(
+    state: &AppState,
+    session: &crate::app::login::CurrentSession,
+) -> Result<Vec<(UserId, String)>, WebError> {
+    let (_, users) = state.app.org_audit_labels(session).await?;
+    Ok(users.into_iter().map(|(id, email)| (id, email.to_string())).collect())
 }
 
 /// Audit events as table rows; `users` names actor and target by email where known.

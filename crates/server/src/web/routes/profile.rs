@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use portcullis_core::LoginStage;
 use portcullis_core::login::mfa_is_fresh;
 use portcullis_core::security_key::MfaKind;
+use portcullis_core::{LoginStage, OrgRole};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -93,6 +93,11 @@ async fn profile_view(
         org: profile.org_name.map(|n| n.to_string()),
         role,
         can_remove: methods.len() > 1,
+        has_keys: !profile.keys.is_empty(),
+        lost_hint: match profile.user.org {
+            Some((_, OrgRole::Employee | OrgRole::UserAdmin)) => "profile-lost-admin",
+            _ => "profile-lost-support",
+        },
         methods,
         sessions,
         error,
