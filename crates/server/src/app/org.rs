@@ -231,7 +231,7 @@ impl App {
             drop(tx);
             return Err(self.refuse(&admin, &target, "resend_invitation", refusal, client).await);
         }
-        let invitation = self.resend_in(&mut tx, &target, admin.actor, client, now).await?;
+        let invitation = self.resend_in(&mut tx, &target, Some(admin.actor), client, now).await?;
         tx.commit().await?;
         Ok(invitation)
     }

@@ -20,7 +20,7 @@
 
 use portcullis_core::throttle::ThrottlePolicy;
 use portcullis_core::token::sha256_hex;
-use portcullis_core::{Email, TokenKind};
+use portcullis_core::{Email, TokenKind, UserStatus};
 use portcullis_store::AttemptKeys;
 use portcullis_store::records::{LinkPurpose, LinkRecord};
 use serde_json::json;
@@ -81,6 +81,23 @@ impl App {
         };
         // From here on, both branches do the same kind and amount of work (module documentation).
         match tx.find_user_by_email(&email).await? {
+            // Invited but not accepted yet: "you already have an account" would send them to a login
+            // they cannot pass. They get a fresh invitation instead (the newest link is the one that
+            // works) — the same page and about the same work as the other answers.
+            Some(user) if user.status == UserStatus::Invited => {
+                self.resend_in(&mut tx, &user, None, client, now).await?;
+                let detail = json!({ "existing": true, "invited": true });
+                tx.append_audit(&event(
+                    now,
+                    "registration_requested",
+                    None,
+                    Some(user.id),
+                    user.org.map(|(id, _)| id),
+                    client,
+                    detail,
+                ))
+                .await?;
+            }
             Some(user) => {
                 let mail = Mail::AlreadyRegistered {
                     login_url: self.page_url("login"),

@@ -213,17 +213,20 @@ impl App {
         let mut tx = self.store.begin().await?;
         let support = self.support_in(&mut tx, session).await?;
         let target = self.target_in(&mut tx, id).await?;
-        let invitation = self.resend_in(&mut tx, &target, support.actor, client, now).await?;
+        let invitation = self
+            .resend_in(&mut tx, &target, Some(support.actor), client, now)
+            .await?;
         tx.commit().await?;
         Ok(invitation)
     }
 
     /// Expires the target's open invitations and sends a new one (inside the caller's transaction).
+    /// `actor` is who asked; none when the invited person asked themself (by registering).
     pub(crate) async fn resend_in(
         &self,
         tx: &mut portcullis_store::Tx,
         target: &UserRecord,
-        actor: UserId,
+        actor: Option<UserId>,
         client: &Client,
         now: UnixTime,
     ) -> Result<Invitation, AppError> {
@@ -232,7 +235,7 @@ impl App {
         }
         tx.expire_invitations_of(target.id, now).await?;
         let (link, expires_at) = self
-            .new_invitation_link(tx, target.id, Some(actor), target.platform_role.is_some(), now)
+            .new_invitation_link(tx, target.id, actor, target.platform_role.is_some(), now)
             .await?;
         let org_name = match target.org {
             Some((org, _)) => tx.find_org(org).await?.map(|o| o.name),
@@ -241,14 +244,17 @@ impl App {
         tx.append_audit(&event(
             now,
             "invitation_resent",
-            Some(actor),
+            actor,
             Some(target.id),
             target.org.map(|(id, _)| id),
             client,
             json!({ "expires_at": expires_at.0 }),
         ))
         .await?;
-        let inviter = tx.find_user(actor).await?;
+        let inviter = match actor {
+            Some(actor) => tx.find_user(actor).await?,
+            None => None,
+        };
         let mail = Mail::Invitation {
             link: self.link_url(&link),
             org: org_name.as_ref().map(|n| n.to_string()),

@@ -197,6 +197,33 @@ async fn an_existing_address_gets_the_same_answer_and_an_email_saying_so(kind: K
 
 on_both_backends!(an_existing_address_gets_the_same_answer_and_an_email_saying_so);
 
+/// Someone invited who has not accepted yet and registers gets a fresh invitation (a login would not
+/// let them in yet), on the same page; the old link stops working, the new one works.
+#[tokio::test]
+async fn an_invited_address_gets_a_fresh_invitation() {
+    let Some((app, sink)) = with_sink(Kind::Sqlite, "registration::invited", |_| {}).await else {
+        return;
+    };
+    let old_link = app.invite("carla@example.com", None).await;
+    assert_eq!(sink.next().await.subject(), "You are invited to Portcullis");
+    let browser = app.browser();
+    let (status, page) = register(&browser, "carla@example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Check your email"));
+    let mail = sink.next().await;
+    assert_eq!(mail.to, ["carla@example.com"]);
+    assert_eq!(mail.subject(), "You are invited to Portcullis");
+    let new_link = path_of(&mail.link());
+    assert_ne!(new_link, old_link);
+    assert_eq!(
+        browser.get(&old_link).await.status(),
+        StatusCode::GONE,
+        "the old link ended"
+    );
+    let response = browser.accept(&new_link, "Carla", GOOD_PASSWORD, GOOD_PASSWORD).await;
+    assert_eq!(location(&response), "/mfa/setup");
+}
+
 async fn a_link_works_once(kind: Kind) {
     let Some((app, sink)) = with_sink(kind, "registration::once::postgres", |_| {}).await else {
         return;
