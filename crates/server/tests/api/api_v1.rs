@@ -739,3 +739,34 @@ async fn api_tokens_page_creates_shows_once_and_revokes() {
     let (status, body) = call(&app, Method::GET, "/api/v1/members", Some(&token), None).await;
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "token_revoked"));
 }
+
+/// "Last used" moves at most once a minute: calls in between write nothing.
+#[tokio::test]
+async fn api_last_used_is_recorded_once_a_minute() {
+    if !tools("api_v1::last_used") {
+        return;
+    }
+    let app = TestApp::sqlite().await;
+    let cast = crate::actors::Cast::new(&app).await;
+    let (token, id) = token_of(&cast.main_admin, &["users:read"], 30).await;
+    let last_used = || async {
+        let (_, tokens) = as_person(&cast.main_admin, Method::GET, "/api/v1/tokens", None).await;
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id.as_str())
+            .unwrap()["last_used_at"]
+            .as_i64()
+    };
+    assert_eq!(last_used().await, None, "not used yet");
+    let (status, _) = call(&app, Method::GET, "/api/v1/members", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = last_used().await.unwrap();
+    app.clock.advance(30);
+    call(&app, Method::GET, "/api/v1/members", Some(&token), None).await;
+    assert_eq!(last_used().await, Some(first), "within the minute: no write");
+    app.clock.advance(31);
+    call(&app, Method::GET, "/api/v1/members", Some(&token), None).await;
+    assert_eq!(last_used().await, Some(first + 61));
+}
