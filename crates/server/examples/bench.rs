@@ -314,44 +314,7 @@ async fn totp_user(
     link: &str,
     password: &str,
 ) -> (TotpUser, i64, u64) {
-    let (token, session) = accept_session(client, link, password).await;
-    let response = post(
-        client,
-        &format!("{url}/mfa/setup/app"),
-        &token,
-        Some(&session),
-        &[("phone", "android")],
-    )
-    .await
-    .unwrap();
-    assert_eq!(response.status(), 303, "choosing the phone failed");
-    let page = format!("{url}{}", location(&response));
-    let html = client
-        .get(&page)
-        .header("cookie", format!("portcullis-csrf={token}; portcullis={session}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let base32 = html
-        .split("data-copy=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the secret on the setup page");
-    let secret = TotpSecret::from_base32(base32).unwrap();
-    let step = step_of(UnixTime(now_secs()));
-    let code = format!("{:06}", secret.code_at(step));
-    let response = post(client, &page, &token, Some(&session), &[("code", &code)])
-        .await
-        .unwrap();
-    assert_eq!(location(&response), "/mfa/setup", "the setup code was refused");
-    let response = post(client, &format!("{url}/mfa/setup/finish"), &token, Some(&session), &[])
-        .await
-        .unwrap();
-    assert_eq!(location(&response), "/", "finishing the setup failed");
-    let session = set_cookie(&response, "portcullis");
+    let (token, secret, step, session) = enroll_app(client, url, link, password).await;
     let response = post(client, &format!("{url}/logout"), &token, Some(&session), &[])
         .await
         .unwrap();
@@ -706,18 +669,25 @@ async fn startup(bin: &str, dir: &str, runs: usize) {
     );
 }
 
-/// Accepts a customer-service invitation and sets up an authenticator app: a fully logged-in session.
-async fn support_session(client: &reqwest::Client, url: &str, link: &str, password: &str) -> (String, String) {
+/// Accepts an invitation, sets up an authenticator app and finishes: the CSRF token, the app's secret,
+/// the step its setup code used (spent for later logins) and the fully logged-in session.
+async fn enroll_app(
+    client: &reqwest::Client,
+    url: &str,
+    link: &str,
+    password: &str,
+) -> (String, TotpSecret, i64, String) {
     let (token, session) = accept_session(client, link, password).await;
     let response = post(
         client,
         &format!("{url}/mfa/setup/app"),
         &token,
         Some(&session),
-        &[("phone", "other")],
+        &[("phone", "android")],
     )
     .await
     .unwrap();
+    assert_eq!(response.status(), 303, "choosing the phone failed");
     let page = format!("{url}{}", location(&response));
     let html = client
         .get(&page)
@@ -734,20 +704,23 @@ async fn support_session(client: &reqwest::Client, url: &str, link: &str, passwo
         .and_then(|rest| rest.split('"').next())
         .expect("the secret on the setup page");
     let secret = TotpSecret::from_base32(base32).unwrap();
-    let code = format!("{:06}", secret.code_at(step_of(UnixTime(now_secs()))));
-    post(client, &page, &token, Some(&session), &[("code", &code)])
+    let step = step_of(UnixTime(now_secs()));
+    let code = format!("{:06}", secret.code_at(step));
+    let response = post(client, &page, &token, Some(&session), &[("code", &code)])
         .await
         .unwrap();
+    assert_eq!(location(&response), "/mfa/setup", "the setup code was refused");
     let response = post(client, &format!("{url}/mfa/setup/finish"), &token, Some(&session), &[])
         .await
         .unwrap();
     assert_eq!(location(&response), "/", "finishing the setup failed");
-    (token, set_cookie(&response, "portcullis"))
+    let session = set_cookie(&response, "portcullis");
+    (token, secret, step, session)
 }
 
 async fn search(url: &str, link: &str, password: &str, queries: usize, concurrency: usize) {
     let client = client();
-    let (token, session) = support_session(&client, url, link, password).await;
+    let (token, _, _, session) = enroll_app(&client, url, link, password).await;
     const MIX: [&str; 10] = [
         "user1",
         "user4242",

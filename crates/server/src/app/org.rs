@@ -284,6 +284,25 @@ impl App {
             drop(tx);
             return Err(self.refuse(&admin, &target, action, refusal, client).await);
         }
+        self.set_enabled_in(&mut tx, admin.actor, "org_administrator", &target, enabled, client, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables `target` (ending every session at once) or enables them, inside `tx`, and audits it;
+    /// `by` names the grounds (`org_administrator`, `customer_service`). The caller checked who may.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn set_enabled_in(
+        &self,
+        tx: &mut portcullis_store::Tx,
+        actor: UserId,
+        by: &str,
+        target: &UserRecord,
+        enabled: bool,
+        client: &Client,
+        now: portcullis_core::UnixTime,
+    ) -> Result<(), AppError> {
         let (from, to) = if enabled {
             (UserStatus::Disabled, UserStatus::Active)
         } else {
@@ -301,14 +320,13 @@ impl App {
         tx.append_audit(&event(
             now,
             kind,
-            Some(admin.actor),
+            Some(actor),
             Some(target.id),
-            Some(admin.org),
+            target.org.map(|(id, _)| id),
             client,
-            json!({ "sessions_ended": ended }),
+            json!({ "sessions_ended": ended, "by": by }),
         ))
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -174,29 +174,15 @@ impl App {
                 portcullis_core::permissions::ManageRefusal::OwnAccount,
             ));
         }
-        let (from, to) = if enabled {
-            (UserStatus::Disabled, UserStatus::Active)
-        } else {
-            (UserStatus::Active, UserStatus::Disabled)
-        };
-        if !tx.set_user_status(target.id, from, to, now).await? {
-            return Err(AppError::Unchanged);
-        }
-        let ended = if enabled {
-            0
-        } else {
-            tx.delete_sessions_of(target.id).await?
-        };
-        let kind = if enabled { "user_enabled" } else { "user_disabled" };
-        tx.append_audit(&event(
-            now,
-            kind,
-            Some(support.actor),
-            Some(target.id),
-            target.org.map(|(id, _)| id),
+        self.set_enabled_in(
+            &mut tx,
+            support.actor,
+            "customer_service",
+            &target,
+            enabled,
             client,
-            json!({ "sessions_ended": ended, "by": "customer_service" }),
-        ))
+            now,
+        )
         .await?;
         tx.commit().await?;
         Ok(())

@@ -44,6 +44,24 @@ pub async fn not_found() -> WebError {
     WebError::NotFound
 }
 
+/// The disable / enable form of an account (administrators' and customer service's pages).
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    enabled: String,
+}
+
+impl StatusForm {
+    /// `true` to enable, `false` to disable; anything else is a bad form.
+    pub fn enabled(&self) -> Result<bool, WebError> {
+        match self.enabled.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(WebError::BadForm("enabled".into())),
+        }
+    }
+}
+
 /// `303 See Other` to a path of ours.
 pub fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();

@@ -203,8 +203,10 @@ async fn member_view(state: &AppState, ctx: &Ctx, id: &str, notice: Option<Strin
     let tr = &ctx.tr;
     let user = &detail.user;
     let role = user.org.map(|(_, r)| r);
-    let main_admin = admin.is_some_and(|a| a.role == OrgRole::MainAdmin);
     let is_self = user.id == session.user.id;
+    // Which buttons to show is the core's rule, asked here as the use cases ask it.
+    let target = crate::app::org::party(user);
+    let may_change_to = |to| admin.is_some_and(|a| a.may_change_role(&target, to).is_ok());
     Ok(MemberView {
         page: ctx.page(state),
         id: user.id.to_string(),
@@ -231,11 +233,15 @@ async fn member_view(state: &AppState, ctx: &Ctx, id: &str, notice: Option<Strin
         is_self,
         is_main_admin: role == Some(OrgRole::MainAdmin),
         role_choice: match role {
-            Some(OrgRole::Employee) if main_admin && !is_self => Some(("user_admin", tr.t("org-make-user-admin"))),
-            Some(OrgRole::UserAdmin) if main_admin && !is_self => Some(("employee", tr.t("org-make-employee"))),
+            Some(OrgRole::Employee) if may_change_to(OrgRole::UserAdmin) => {
+                Some(("user_admin", tr.t("org-make-user-admin")))
+            }
+            Some(OrgRole::UserAdmin) if may_change_to(OrgRole::Employee) => {
+                Some(("employee", tr.t("org-make-employee")))
+            }
             _ => None,
         },
-        may_hand_over: main_admin && !is_self && user.status == UserStatus::Active,
+        may_hand_over: user.status == UserStatus::Active && admin.is_some_and(|a| a.may_hand_over(&target).is_ok()),
         events: audit_rows(tr, &member_emails(state, session).await?, detail.events.iter()),
         notice,
     })
@@ -292,27 +298,17 @@ async fn view_reset_post(
     done(&state, &ctx, &id, "org-reset-done").await
 }
 
-#[derive(Deserialize)]
-struct StatusForm {
-    #[serde(default)]
-    enabled: String,
-}
-
 async fn view_status_post(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<StatusForm>,
+    Form(form): Form<super::StatusForm>,
 ) -> Result<Response, WebError> {
     let session = match logged_in(&ctx) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
-    let enabled = match form.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(WebError::BadForm("enabled".into())),
-    };
+    let enabled = form.enabled()?;
     state.app.set_member_enabled(session, &id, enabled, &ctx.client).await?;
     done(&state, &ctx, &id, if enabled { "org-enabled" } else { "org-disabled" }).await
 }

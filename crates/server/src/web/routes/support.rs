@@ -272,27 +272,17 @@ async fn view_unlock_post(
     done(&state, &ctx, session, &id, "support-unlocked").await
 }
 
-#[derive(Deserialize)]
-struct StatusForm {
-    #[serde(default)]
-    enabled: String,
-}
-
 async fn view_status_post(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<StatusForm>,
+    Form(form): Form<super::StatusForm>,
 ) -> Result<Response, WebError> {
     let session = match logged_in(&ctx) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
     };
-    let enabled = match form.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(WebError::BadForm("enabled".into())),
-    };
+    let enabled = form.enabled()?;
     state
         .app
         .support_set_enabled(session, &id, enabled, &ctx.client)
