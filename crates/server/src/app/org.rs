@@ -514,13 +514,14 @@ impl App {
         let mut tx = self.store.read().await?;
         let admin = self.admin_in(&mut tx, &Actor::from(session)).await?;
         let kinds = tx.audit_kinds(admin.org).await?;
-        let users = tx
-            .list_users(Some(admin.org))
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect();
-        Ok((kinds, users))
+        Ok((kinds, member_emails_in(&mut tx, admin.org).await?))
+    }
+
+    /// The organization's members as (id, email), to name actors and targets in event tables.
+    pub async fn org_member_emails(&self, session: &CurrentSession) -> Result<Vec<(UserId, Email)>, AppError> {
+        let mut tx = self.store.read().await?;
+        let admin = self.admin_in(&mut tx, &Actor::from(session)).await?;
+        member_emails_in(&mut tx, admin.org).await
     }
 
     pub async fn dashboard(&self, session: &CurrentSession) -> Result<Dashboard, AppError> {
@@ -545,9 +546,13 @@ impl App {
             recent,
         })
     }
+}
 
-    /// The organization an administrator's session belongs to.
-    pub fn admin_org(session: &CurrentSession) -> Option<OrgId> {
-        Self::administers(session).map(|a| a.org)
-    }
+async fn member_emails_in(tx: &mut portcullis_store::Tx, org: OrgId) -> Result<Vec<(UserId, Email)>, AppError> {
+    Ok(tx
+        .list_users(Some(org))
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect())
 }

@@ -3,7 +3,7 @@
 
 use portcullis::app::AppError;
 use portcullis::app::Client;
-use portcullis_core::permissions::{ManageRefusal, ResetRefusal};
+use portcullis_core::permissions::ResetRefusal;
 use portcullis_testkit::{Kind, have_tool};
 use reqwest::StatusCode;
 
@@ -531,7 +531,6 @@ async fn the_main_administrator_hands_over_the_role() {
         result.is_ok(),
         "the new main administrator manages the old one: {result:?}"
     );
-    let _ = ManageRefusal::OwnAccount;
 }
 
 #[tokio::test]

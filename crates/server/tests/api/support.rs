@@ -147,7 +147,7 @@ async fn search_finds_by_email_name_and_organization(kind: Kind) {
     let Some(app) = TestApp::of_kind(kind, "support::search::postgres").await else {
         return;
     };
-    let cast = Cast::new(&app).await;
+    Cast::new(&app).await; // the people to find
     let carla = support(&app).await;
     let b = &carla.browser;
     let rows = |html: &str| html.matches("<tr><td><a href=\"/support/users/").count();
@@ -166,7 +166,6 @@ async fn search_finds_by_email_name_and_organization(kind: Kind) {
     assert!(html.contains("someone@example.net") && html.contains("individual"));
     let (_, html) = b.get_text("/support?page=99999999").await;
     assert_eq!(rows(&html), 0, "a page far past the end is empty, not an error");
-    let _ = cast;
 }
 on_both_backends!(search_finds_by_email_name_and_organization);
 

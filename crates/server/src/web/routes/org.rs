@@ -424,7 +424,7 @@ async fn member_emails(
     state: &AppState,
     session: &crate::app::login::CurrentSession,
 ) -> Result<Vec<(UserId, String)>, WebError> {
-    let (_, users) = state.app.org_audit_labels(session).await?;
+    let users = state.app.org_member_emails(session).await?;
     Ok(users.into_iter().map(|(id, email)| (id, email.to_string())).collect())
 }
 
