@@ -17,6 +17,7 @@
 //! - [`security_key`]: security keys as the product sees them: models (AAGUIDs), the admission policy, names.
 //! - [`throttle`]: the persisted throttle state machine for failed attempts.
 //! - [`outbox`]: when a message of the email outbox is tried again after a failure, and when never.
+//! - [`oidc`]: OpenID Connect: clients' policies, the authorization request, PKCE, `acr` levels.
 //! - [`login`]: the login-flow stages, authentication methods (`amr`) and session lifetimes.
 //! - [`time`]: [`UnixTime`], seconds since the epoch, as passed in by the caller.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -27,6 +28,7 @@ pub mod email;
 pub mod ids;
 pub mod login;
 pub mod names;
+pub mod oidc;
 pub mod outbox;
 pub mod password;
 pub mod permissions;

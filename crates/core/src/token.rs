@@ -17,6 +17,14 @@ pub enum TokenKind {
     Csrf,
     /// An organization's API token for the admin JSON API.
     Api,
+    /// An OpenID Connect authorization code (single use, 60 seconds).
+    AuthCode,
+    /// An OpenID Connect refresh token (rotated at each use).
+    Refresh,
+    /// A service's client secret.
+    ClientSecret,
+    /// The browser's handle on an authorization request waiting for a login.
+    AuthRequest,
 }
 
 impl TokenKind {
@@ -26,6 +34,10 @@ impl TokenKind {
             TokenKind::OneTimeLink => "pcl_",
             TokenKind::Csrf => "pcc_",
             TokenKind::Api => "pca_",
+            TokenKind::AuthCode => "pco_",
+            TokenKind::Refresh => "pcr_",
+            TokenKind::ClientSecret => "pcx_",
+            TokenKind::AuthRequest => "pcq_",
         }
     }
 }
