@@ -12,6 +12,7 @@ use portcullis_core::{OrgName, OrgRole};
 use serde_json::json;
 
 use crate::app::admin::{Invitation, Membership};
+use crate::app::clients::ClientSettings;
 use crate::app::{App, Client, SystemClock};
 use crate::settings::{LogFormat, Settings, redact_database_url};
 use crate::startup;
@@ -66,6 +67,60 @@ enum Command {
     /// Development aids (benchmarks).
     #[command(subcommand)]
     Dev(DevCommand),
+    /// The services that log in through Portcullis (OpenID Connect clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientCommand {
+    /// Register a service; prints its client id and, once, its secret (store it in the service's
+    /// configuration: it cannot be shown again, only replaced).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Where the service receives the login (exact match; repeat for several).
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the service may send users after logging out (repeat for several).
+        #[arg(long = "post-logout-uri", value_name = "URI")]
+        post_logout_uris: Vec<String>,
+        /// OpenID Connect Back-Channel Logout: Portcullis posts a logout token here when a user's
+        /// session ends.
+        #[arg(long = "backchannel-logout-uri", value_name = "URI")]
+        backchannel_logout_uri: Option<String>,
+        /// A public client (a single-page or native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// Only logins with a security key (phishing-resistant, acr "phr").
+        #[arg(long)]
+        require_key: bool,
+        /// Ask each user once before the first login (for third-party services).
+        #[arg(long)]
+        consent: bool,
+        /// Sign this service's tokens with RS256 instead of ES256 (for older libraries).
+        #[arg(long)]
+        rs256: bool,
+        /// Scopes it may ask for, space-separated (default: openid profile email org offline_access).
+        #[arg(long)]
+        scopes: Option<String>,
+        /// Access-token (and ID-token) lifetime, e.g. 5m.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        access_ttl: Option<std::time::Duration>,
+        /// Refresh tokens end after this long unused, e.g. 30m.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        refresh_idle_ttl: Option<std::time::Duration>,
+        /// Refresh tokens end this long after the login at the latest, e.g. 12h.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        refresh_max_ttl: Option<std::time::Duration>,
+    },
+    /// List the registered services.
+    List,
+    /// Give a confidential service a new secret (the old one stops working at once).
+    Secret {
+        #[arg(value_name = "CLIENT_ID")]
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,6 +281,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             out.invitation(&app, &invitation, "main administrator");
             Ok(())
         }
+        Command::Client(command) => client_command(&app, &out, command, &operator).await,
         Command::Org(OrgCommand::List) => {
             let orgs = app.list_orgs().await?;
             if out.json {
@@ -408,6 +464,123 @@ async fn shutdown_signal() {
         _ = term => {}
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn client_command(app: &App, out: &Output, command: ClientCommand, operator: &Client) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Add {
+            name,
+            redirect_uris,
+            post_logout_uris,
+            backchannel_logout_uri,
+            public,
+            require_key,
+            consent,
+            rs256,
+            scopes,
+            access_ttl,
+            refresh_idle_ttl,
+            refresh_max_ttl,
+        } => {
+            let mut settings = ClientSettings::new(&name, redirect_uris);
+            settings.post_logout_uris = post_logout_uris;
+            settings.backchannel_logout_uri = backchannel_logout_uri;
+            settings.require_key = require_key;
+            settings.consent = consent;
+            if rs256 {
+                settings.signing_alg = portcullis_core::oidc::SigningAlg::Rs256;
+            }
+            if let Some(scopes) = scopes {
+                settings.scopes = portcullis_core::oidc::Scopes::parse(&scopes)?;
+            }
+            let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            if let Some(d) = access_ttl {
+                settings.access_ttl = secs(d);
+            }
+            if let Some(d) = refresh_idle_ttl {
+                settings.refresh_idle_ttl = secs(d);
+            }
+            if let Some(d) = refresh_max_ttl {
+                settings.refresh_max_ttl = secs(d);
+            }
+            let new = app.add_client(None, settings, public, operator).await?;
+            let secret = new.secret.as_ref().map(|s| s.expose().to_owned());
+            let human = match &secret {
+                Some(secret) => format!(
+                    "Registered {} (confidential).\nclient_id:     {}\nclient_secret: {secret}\n\
+                     The secret is shown only now: put it in the service's configuration.\n\
+                     Issuer (discovery): {}/.well-known/openid-configuration",
+                    new.client.name,
+                    new.client.id,
+                    app.issuer()
+                ),
+                None => format!(
+                    "Registered {} (public: no secret, PKCE required).\nclient_id: {}\n\
+                     Issuer (discovery): {}/.well-known/openid-configuration",
+                    new.client.name,
+                    new.client.id,
+                    app.issuer()
+                ),
+            };
+            out.line(
+                &human,
+                json!({
+                    "client_id": new.client.id,
+                    "client_secret": secret,
+                    "name": new.client.name,
+                    "issuer": app.issuer(),
+                }),
+            );
+            Ok(())
+        }
+        ClientCommand::List => {
+            let clients = app.clients().await?;
+            if out.json {
+                let list: Vec<_> = clients
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "client_id": c.id,
+                            "name": c.name,
+                            "public": c.is_public(),
+                            "redirect_uris": c.redirect_uris,
+                            "post_logout_uris": c.post_logout_uris,
+                            "backchannel_logout_uri": c.backchannel_logout_uri,
+                            "scopes": c.scopes.to_string(),
+                            "require_key": c.require_key,
+                            "signing_alg": c.signing_alg.as_str(),
+                            "consent": c.consent,
+                            "access_ttl": c.access_ttl,
+                            "refresh_idle_ttl": c.refresh_idle_ttl,
+                            "refresh_max_ttl": c.refresh_max_ttl,
+                            "enabled": c.enabled,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else if clients.is_empty() {
+                println!("No services yet. Register one with: portcullis client add --name NAME --redirect-uri URI");
+            } else {
+                for c in &clients {
+                    let kind = if c.is_public() { "public" } else { "confidential" };
+                    let key = if c.require_key { ", security key required" } else { "" };
+                    println!("{}\t{}\t{kind}{key}\t{}", c.id, c.name, c.redirect_uris.join(" "));
+                }
+            }
+            Ok(())
+        }
+        ClientCommand::Secret { id } => {
+            let secret = app.replace_client_secret(None, &id, operator).await?;
+            out.line(
+                &format!(
+                    "New secret for {id} (shown only now; the old one no longer works):\n{}",
+                    secret.expose()
+                ),
+                json!({ "client_id": id, "client_secret": secret.expose() }),
+            );
+            Ok(())
+        }
+    }
 }
 
 struct Output {

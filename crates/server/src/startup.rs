@@ -165,7 +165,7 @@ const MAIL_POLL: Duration = Duration::from_secs(5);
 /// otherwise hold it for several SMTP timeouts).
 const MAIL_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The email delivery worker (see `app::outbox`): wakes when a transaction of this process queued
+/// The email delivery worker (see `app::outbox`), which also posts back-channel logout tokens: wakes when a transaction of this process queued
 /// mail, and every few seconds; delivers what is due, a batch at a time. On shutdown it lets the batch
 /// in hand finish for up to [`MAIL_SHUTDOWN_GRACE`] (stopping mid-message could send it twice; a
 /// message cut off is sent again after its lease) and stops.
@@ -197,6 +197,18 @@ async fn deliver_mail_continually(app: Arc<App>, mut stop: tokio::sync::watch::R
                 Ok(_) => break,
                 Err(err) => {
                     tracing::warn!(error = %err, "delivering email failed; will try again");
+                    break;
+                }
+            }
+        }
+        // Back-channel logout tokens travel the same way (queued in the transaction that ended the
+        // session, posted here with retries).
+        while !*stop.borrow() {
+            match app.deliver_logout_batch().await {
+                Ok(claimed) if claimed > 0 => continue,
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "back-channel logout delivery failed; will try again");
                     break;
                 }
             }

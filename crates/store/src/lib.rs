@@ -15,6 +15,8 @@
 //! - [`support`]: the customer-service console's search over all users (indexed prefix matches).
 //! - [`api_tokens`]: organizations' API tokens (by hash), listed, revoked once, touched when used.
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
+//! - [`oidc`]: OpenID Connect clients, waiting authorization requests, grants with their single-use
+//!   codes and rotating refresh tokens, consents, back-channel logout deliveries.
 //! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
 //!   marked sent or failed.
 //!
@@ -30,6 +32,7 @@ pub mod audit;
 mod error;
 mod links;
 pub mod members;
+pub mod oidc;
 mod orgs;
 pub mod outbox;
 pub mod records;

@@ -107,6 +107,8 @@ pub struct SessionRecord {
     pub user_agent: Option<String>,
     /// When this session last passed a second factor.
     pub mfa_at: Option<UnixTime>,
+    /// The stable id of this login session across id rotations: the `sid` services see.
+    pub sid: Option<String>,
 }
 
 /// A security event. `detail` is a JSON object with event-specific fields (never a secret).
@@ -191,6 +193,7 @@ pub(crate) fn session_from_row(row: &AnyRow) -> Result<SessionRecord> {
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
         mfa_at: row.try_get::<Option<i64>, _>("mfa_at")?.map(UnixTime),
+        sid: row.try_get("sid")?,
     })
 }
 

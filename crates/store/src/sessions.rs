@@ -9,8 +9,8 @@ use crate::{Result, Tx};
 impl Tx {
     pub async fn insert_session(&mut self, hash: &TokenHash, session: &SessionRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO sessions (id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at, sid) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(hash.to_hex())
         .bind(session.user_id.to_string())
@@ -21,6 +21,7 @@ impl Tx {
         .bind(session.ip.clone())
         .bind(session.user_agent.clone())
         .bind(session.mfa_at.map(|t| t.0))
+        .bind(session.sid.clone())
         .execute(self.conn())
         .await?;
         Ok(())
@@ -28,7 +29,7 @@ impl Tx {
 
     pub async fn find_session(&mut self, hash: &TokenHash) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
-            "SELECT user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at FROM sessions WHERE id_hash = $1",
+            "SELECT user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at, sid FROM sessions WHERE id_hash = $1",
         )
         .bind(hash.to_hex())
         .fetch_optional(self.conn())
@@ -65,7 +66,7 @@ impl Tx {
     /// A user's sessions with their id hashes, newest activity first (the profile's session list).
     pub async fn sessions_of(&mut self, user: UserId) -> Result<Vec<(TokenHash, SessionRecord)>> {
         let rows = sqlx::query(
-            "SELECT id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at FROM sessions \
+            "SELECT id_hash, user_id, stage, amr, created_at, last_seen_at, ip, user_agent, mfa_at, sid FROM sessions \
              WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC",
         )
         .bind(user.to_string())

@@ -327,6 +327,7 @@ contract!(sessions_are_stored_by_hash, |store: Store| async move {
         ip: Some("127.0.0.1".into()),
         user_agent: Some("test".into()),
         mfa_at: Some(UnixTime(10)),
+        sid: Some("sid-1".into()),
     };
     let mut tx = store.begin().await.unwrap();
     tx.insert_session(&id.hash(), &session).await.unwrap();
@@ -625,6 +626,7 @@ contract!(
                 ip: None,
                 user_agent: None,
                 mfa_at: None,
+                sid: None,
             };
             tx.insert_session(&id.hash(), &session).await.unwrap();
             hashes.push(id.hash());
@@ -1026,6 +1028,7 @@ contract!(
                 ip: None,
                 user_agent: None,
                 mfa_at: Some(UnixTime(1)),
+                sid: None,
             },
         )
         .await

@@ -114,6 +114,10 @@ pub enum AppError {
     ApiTokenSettings(#[from] portcullis_core::api_token::ApiTokenProblem),
     #[error("no such API token")]
     ApiTokenUnknown,
+    #[error("client settings refused: {0}")]
+    ClientSettings(String),
+    #[error("no such service (client)")]
+    ClientUnknown,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error(transparent)]

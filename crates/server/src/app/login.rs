@@ -33,6 +33,8 @@ pub struct CurrentSession {
     pub created_at: UnixTime,
     /// When this session last passed a second factor (login, setup or a fresh check).
     pub mfa_at: Option<UnixTime>,
+    /// The login session's stable id (the `sid` of ID tokens and logout tokens).
+    pub sid: Option<String>,
 }
 
 /// What the password step gives: a new session and where the user goes next.
@@ -438,14 +440,18 @@ impl App {
             amr: session.amr,
             created_at: session.created_at,
             mfa_at: session.mfa_at,
+            sid: session.sid,
         }))
     }
 
-    /// Ends the session on the server (every node sees it gone).
+    /// Ends the session on the server (every node sees it gone), with the services' grants made from
+    /// it; services that registered for back-channel logout are told.
     pub async fn logout(&self, session: &CurrentSession, client: &Client) -> Result<(), AppError> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if tx.delete_session(&session.token_hash).await? {
+            self.end_sso_of_session(&mut tx, session.sid.as_deref(), now, "logout")
+                .await?;
             let org = session.user.org.map(|(id, _)| id);
             tx.append_audit(&event(
                 now,
@@ -481,6 +487,7 @@ pub(crate) async fn start_session(
         ip: client.ip.map(|ip| ip.to_string()),
         user_agent: client.user_agent.clone(),
         mfa_at: None,
+        sid: Some(data_encoding::BASE64URL_NOPAD.encode(&random::bytes::<16>()?)),
     };
     tx.insert_session(&session.hash(), &record).await?;
     Ok(session)

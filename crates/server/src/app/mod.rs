@@ -7,6 +7,9 @@
 //! - [`admin`]: organizations, invitations, the first customer-service setup link, listings.
 //! - [`invitation`]: opening and accepting a one-time link (choosing a password).
 //! - [`registration`]: self-registration of individuals (email → verification link → accept_link).
+//! - [`clients`]: the services (OpenID Connect clients): registering, editing, replacing secrets.
+//! - [`oidc`]: the OpenID Connect provider: authorization, tokens, userinfo, revocation,
+//!   introspection, RP-initiated and back-channel logout.
 //! - [`login`]: the password step, throttling, sessions, logout.
 //! - [`profile`]: the user's own account: methods, MFA reset, sessions, password.
 //! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
@@ -22,11 +25,13 @@
 pub mod actor;
 pub mod admin;
 pub mod api_tokens;
+pub mod clients;
 pub mod clock;
 pub mod dev;
 mod error;
 pub mod invitation;
 pub mod login;
+pub mod oidc;
 pub mod org;
 pub mod outbox;
 pub mod passwords;
@@ -35,6 +40,7 @@ pub mod random;
 pub mod registration;
 pub mod secrets;
 pub mod security_key;
+pub mod signing;
 pub mod support;
 pub mod totp;
 
@@ -80,6 +86,8 @@ pub struct App {
     transport: Transport,
     /// The message catalogues, for email.
     catalogues: Arc<Catalogues>,
+    /// For back-channel logout requests to the services.
+    http: reqwest::Client,
 }
 
 /// How long the first customer-service setup link (and `support invite`) stays valid.
@@ -115,6 +123,11 @@ impl App {
             )?,
             transport: Transport::from_settings(settings).map_err(AppError::Internal)?,
             catalogues: Arc::new(Catalogues::load().map_err(AppError::Internal)?),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?,
         })
     }
 
@@ -154,6 +167,7 @@ impl App {
         tx.delete_expired_totp_enrollments(now).await?;
         tx.delete_expired_ceremonies(now).await?;
         tx.delete_finished_mail_before(now.plus_secs(-7 * 24 * 3600)).await?;
+        tx.delete_expired_oidc(now, now.plus_secs(-7 * 24 * 3600)).await?;
         tx.commit().await?;
         Ok((sessions, links))
     }

@@ -314,6 +314,7 @@ impl App {
         let ended = if enabled {
             0
         } else {
+            self.end_sso_of_user(tx, target.id, now, "user_disabled").await?;
             tx.delete_sessions_of(target.id).await?
         };
         let kind = if enabled { "user_enabled" } else { "user_disabled" };

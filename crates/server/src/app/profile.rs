@@ -67,6 +67,7 @@ impl App {
         now: UnixTime,
     ) -> Result<Removed, AppError> {
         let removed = tx.remove_all_mfa(target.id).await?;
+        self.end_sso_of_user(tx, target.id, now, "mfa_reset").await?;
         tx.set_mfa_enroll_by(target.id, Some(enroll_by)).await?;
         let detail = json!({
             "grant": by.grant.as_str(),
@@ -223,9 +224,13 @@ impl App {
         let hash = TokenHash::from_hex(handle).map_err(|_| AppError::SessionUnknown)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        let ended = tx.find_session(&hash).await?.filter(|s| s.user_id == session.user.id);
         if !tx.delete_session_of(session.user.id, &hash).await? {
             return Err(AppError::SessionUnknown);
         }
+        let sid = ended.and_then(|s| s.sid);
+        self.end_sso_of_session(&mut tx, sid.as_deref(), now, "session_ended")
+            .await?;
         let current = hash == session.token_hash;
         let detail = json!({ "current": current });
         tx.append_audit(&own_event(session, now, "session_ended", client, detail))
@@ -240,6 +245,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let ended = tx.delete_sessions_of(session.user.id).await?;
+        self.end_sso_of_user(&mut tx, session.user.id, now, "logged_out_everywhere")
+            .await?;
         let detail = json!({ "sessions_ended": ended });
         tx.append_audit(&own_event(session, now, "sessions_ended_everywhere", client, detail))
             .await?;
@@ -300,6 +307,7 @@ impl App {
                 ended += 1;
             }
         }
+        self.end_sso_of_user(&mut tx, user.id, now, "password_changed").await?;
         let detail = json!({ "other_sessions_ended": ended });
         tx.append_audit(&own_event(session, now, "password_changed", client, detail))
             .await?;

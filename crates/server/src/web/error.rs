@@ -101,6 +101,8 @@ impl WebError {
             A::ScopeMissing(_) | A::SessionRequired => (StatusCode::FORBIDDEN, "error-not-admin"),
             A::ApiTokenSettings(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request"),
             A::ApiTokenUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
+            A::ClientSettings(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-client-settings"),
+            A::ClientUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -167,6 +169,8 @@ pub fn api_code(err: &AppError) -> &'static str {
         A::SessionRequired => "session_required",
         A::ApiTokenSettings(problem) => problem.as_str(),
         A::ApiTokenUnknown => "token_not_found",
+        A::ClientSettings(_) => "invalid_client_settings",
+        A::ClientUnknown => "client_not_found",
         A::Store(_) | A::Internal(_) => "internal",
     }
 }

@@ -38,6 +38,8 @@ pub struct Cookies {
     pub session: &'static str,
     pub csrf: &'static str,
     pub lang: &'static str,
+    /// The handle of an authorization request waiting for this browser's login (OpenID Connect).
+    pub authz: &'static str,
     pub secure: bool,
 }
 
@@ -48,6 +50,7 @@ impl Cookies {
                 session: "__Host-portcullis",
                 csrf: "__Host-portcullis-csrf",
                 lang: "__Host-portcullis-lang",
+                authz: "__Host-portcullis-authz",
                 secure: true,
             }
         } else {
@@ -55,6 +58,7 @@ impl Cookies {
                 session: "portcullis",
                 csrf: "portcullis-csrf",
                 lang: "portcullis-lang",
+                authz: "portcullis-authz",
                 secure: false,
             }
         }
@@ -114,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::lang::router())
         .merge(routes::assets::router())
         .merge(routes::health::router())
+        .merge(routes::oidc::router())
         .merge(api::router())
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::middleware))

@@ -578,3 +578,45 @@ pub struct TokensView {
     pub notice: Option<String>,
     pub error: Option<String>,
 }
+
+#[derive(Template)]
+#[template(path = "oidc_consent.html")]
+pub struct ConsentView {
+    pub page: Page,
+    pub intro: String,
+    /// What each asked scope lets the service read, in words.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "oidc_needs_key.html")]
+pub struct NeedsKeyView {
+    pub page: Page,
+    pub text: String,
+    pub continue_text: String,
+}
+
+/// The way back to a service after a form: a page that moves on by itself (a redirect straight
+/// from a form post would be blocked by the pages' `form-action 'self'` policy).
+#[derive(Template)]
+#[template(path = "oidc_return.html")]
+pub struct ReturnView {
+    pub page: Page,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "oidc_logout.html")]
+pub struct LogoutView {
+    pub page: Page,
+    /// The confirmation form's hidden fields; `None` once logged out.
+    pub confirm: Option<LogoutFields>,
+    pub question: String,
+}
+
+pub struct LogoutFields {
+    pub id_token_hint: String,
+    pub post_logout_redirect_uri: String,
+    pub state: String,
+    pub client_id: String,
+}

@@ -14,6 +14,7 @@ mod health;
 mod invitation;
 mod login;
 mod mfa;
+mod oidc;
 mod org;
 mod profile;
 mod registration;

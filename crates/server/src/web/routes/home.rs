@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use portcullis_core::LoginStage;
@@ -16,11 +16,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(view_home))
 }
 
-async fn view_home(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn view_home(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
     let Some(session) = &ctx.session else {
         return see_other("/login");
     };
     match session.stage {
+        // The login is done and a service is waiting for it.
+        LoginStage::Authenticated if super::oidc::waiting(&state, &headers) => return see_other("/oauth2/continue"),
         LoginStage::Authenticated => {}
         LoginStage::MfaSetupRequired => return see_other("/mfa/setup"),
         LoginStage::MfaChallenge => return see_other("/mfa/challenge"),

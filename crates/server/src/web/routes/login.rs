@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct DoneQuery {
     done: Option<String>,
+    /// A service's `login_hint`: fills in the email when it is one.
+    login_hint: Option<String>,
 }
 
 async fn view_login(State(state): State<AppState>, ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
@@ -39,7 +41,12 @@ async fn view_login(State(state): State<AppState>, ctx: Ctx, Query(query): Query
         StatusCode::OK,
         &LoginView {
             page: ctx.page(&state),
-            email: String::new(),
+            email: query
+                .login_hint
+                .as_deref()
+                .and_then(|h| portcullis_core::Email::parse(h).ok())
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
             error: None,
             notice,
             register: state.app.self_registration,

@@ -54,6 +54,8 @@ pub fn next_path(next: Option<&str>) -> Option<&'static str> {
         "profile" => Some("/profile"),
         "reset" => Some("/profile/reset"),
         "handover" => Some("/org/users"),
+        // A service waits for a stronger login (step-up to a security key).
+        "authorize" => Some("/oauth2/continue"),
         _ => None,
     }
 }

@@ -23,6 +23,7 @@ pub mod invitation;
 pub mod lang;
 pub mod login;
 pub mod mfa;
+pub mod oidc;
 pub mod org;
 pub mod org_tokens;
 pub mod profile;
