@@ -15,6 +15,7 @@
 //! - [`support`]: the customer-service console's search over all users (indexed prefix matches).
 //! - [`api_tokens`]: organizations' API tokens (by hash), listed, revoked once, touched when used.
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
+//! - [`signing_keys`]: OpenID Connect token-signing keys (one active per algorithm), retired and published.
 //! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
 //!   marked sent or failed.
 //!
@@ -35,6 +36,7 @@ pub mod outbox;
 pub mod records;
 pub mod security_keys;
 mod sessions;
+pub mod signing_keys;
 pub mod support;
 mod throttles;
 pub mod totp;
