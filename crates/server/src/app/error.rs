@@ -114,6 +114,8 @@ pub enum AppError {
     ApiTokenSettings(#[from] portcullis_core::api_token::ApiTokenProblem),
     #[error("no such API token")]
     ApiTokenUnknown,
+    #[error("the token is not valid")]
+    InvalidToken,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error(transparent)]

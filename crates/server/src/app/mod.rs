@@ -16,6 +16,7 @@
 //! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
 //! - [`secrets`]: sealing secrets at rest under the master key.
+//! - [`signing`]: the OpenID Connect token-signing keys (created, rotated, cached per node), JWTs, JWKS.
 //! - [`dev`]: `portcullis dev seed`, many organizations and users for benchmarks.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
 
@@ -35,6 +36,7 @@ pub mod random;
 pub mod registration;
 pub mod secrets;
 pub mod security_key;
+pub mod signing;
 pub mod support;
 pub mod totp;
 
@@ -80,6 +82,8 @@ pub struct App {
     transport: Transport,
     /// The message catalogues, for email.
     catalogues: Arc<Catalogues>,
+    /// This node's cache of parsed token-signing keys (see [`signing`]).
+    signing_keys: signing::KeyRing,
 }
 
 /// How long the first customer-service setup link (and `support invite`) stays valid.
@@ -115,6 +119,7 @@ impl App {
             )?,
             transport: Transport::from_settings(settings).map_err(AppError::Internal)?,
             catalogues: Arc::new(Catalogues::load().map_err(AppError::Internal)?),
+            signing_keys: signing::KeyRing::new(),
         })
     }
 

@@ -101,6 +101,7 @@ impl WebError {
             A::ScopeMissing(_) | A::SessionRequired => (StatusCode::FORBIDDEN, "error-not-admin"),
             A::ApiTokenSettings(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-bad-request"),
             A::ApiTokenUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
+            A::InvalidToken => (StatusCode::UNAUTHORIZED, "error-invalid-token"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -167,6 +168,7 @@ pub fn api_code(err: &AppError) -> &'static str {
         A::SessionRequired => "session_required",
         A::ApiTokenSettings(problem) => problem.as_str(),
         A::ApiTokenUnknown => "token_not_found",
+        A::InvalidToken => "invalid_token",
         A::Store(_) | A::Internal(_) => "internal",
     }
 }
