@@ -398,7 +398,9 @@ impl App {
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer().as_str()) {
             return Err(AppError::InvalidToken);
         }
-        if check_exp && !claims.get("exp").and_then(Value::as_i64).is_some_and(|exp| now.0 < exp) {
+        // `exp` is the first second the token is no longer valid; without one it is never valid here.
+        let unexpired = claims.get("exp").and_then(Value::as_i64).is_some_and(|exp| now.0 < exp);
+        if check_exp && !unexpired {
             return Err(AppError::InvalidToken);
         }
         Ok(claims)
