@@ -70,6 +70,9 @@ enum Command {
     /// The services that log in through Portcullis (OpenID Connect clients).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// OpenID Connect token-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,6 +124,13 @@ enum ClientCommand {
         #[arg(value_name = "CLIENT_ID")]
         id: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// Replace the signing keys (ES256 and RS256) with new ones. The old keys stop signing at once and
+    /// stay published, so the tokens they signed keep verifying until they expire.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -329,6 +339,19 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 (Some(_), _) => "employee",
             };
             out.invitation(&app, &invitation, what);
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let kids = app.rotate_signing_keys().await?;
+            let until = app.now().plus_secs(crate::app::signing::RETIRED_KEYS_PUBLISHED_FOR);
+            out.line(
+                &format!(
+                    "New signing keys: {}. The old keys no longer sign and stay published until {} (UTC).",
+                    kids.join(", "),
+                    crate::i18n::format_utc(until.0)
+                ),
+                json!({ "kids": kids, "old_published_until": until.0 }),
+            );
             Ok(())
         }
         Command::Dev(DevCommand::Seed { users, orgs }) => {

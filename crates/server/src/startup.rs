@@ -113,6 +113,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    app.ensure_signing_keys()
+        .await
+        .context("cannot create the OpenID Connect signing keys")?;
     let state = AppState::new(app.clone(), settings).map_err(anyhow::Error::msg)?;
     let router = web::router(state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -17,6 +17,7 @@
 //! - [`members`]: per-account changes under a row lock (status, role, MFA reset), member lists.
 //! - [`oidc`]: OpenID Connect clients, waiting authorization requests, grants with their single-use
 //!   codes and rotating refresh tokens, consents, back-channel logout deliveries.
+//! - [`signing_keys`]: OpenID Connect token-signing keys (one active per algorithm), retired and published.
 //! - [`outbox`]: the email outbox: messages queued in the caller's transaction, claimed with a lease,
 //!   marked sent or failed.
 //!
@@ -38,6 +39,7 @@ pub mod outbox;
 pub mod records;
 pub mod security_keys;
 mod sessions;
+pub mod signing_keys;
 pub mod support;
 mod throttles;
 pub mod totp;

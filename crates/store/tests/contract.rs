@@ -1,6 +1,7 @@
 //! The storage contract: every test runs against SQLite and against PostgreSQL (when
 //! `PORTCULLIS_TEST_DATABASE_URL` is set), each on a fresh database, through the one `Store` interface.
 
+use portcullis_core::oidc::SigningAlg;
 use portcullis_core::security_key::Aaguid;
 use portcullis_core::throttle::ThrottleState;
 use portcullis_core::{
@@ -10,6 +11,7 @@ use portcullis_core::{
 use portcullis_store::outbox::{NewMail, OutboxMail};
 use portcullis_store::records::{AuditEvent, LinkPurpose, LinkRecord, NewUser, OrgRecord, SessionRecord};
 use portcullis_store::security_keys::{CeremonyPurpose, CeremonyRecord, KeyModelRecord, SecurityKeyRecord};
+use portcullis_store::signing_keys::SigningKeyRecord;
 use portcullis_store::{AttemptKeys, Conflict, Store, StoreError};
 use portcullis_testkit::{Kind, TestDatabase};
 
@@ -1400,5 +1402,139 @@ contract!(
             .unwrap();
         assert_eq!(found.revoked_at, Some(UnixTime(30)));
         assert_eq!(found.last_used_at, Some(UnixTime(20)));
+    }
+);
+
+fn signing_key(kid: &str, alg: SigningAlg, at: i64) -> SigningKeyRecord {
+    SigningKeyRecord {
+        kid: kid.into(),
+        alg,
+        private_key: format!("v1.test.sealed-{kid}"),
+        public_jwk: format!(r#"{{"kid":"{kid}","alg":"{}"}}"#, alg.as_str()),
+        created_at: UnixTime(at),
+        retired_at: None,
+        published_until: None,
+    }
+}
+
+fn kids(keys: &[SigningKeyRecord]) -> Vec<&str> {
+    let mut kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
+    kids.sort();
+    kids
+}
+
+contract!(
+    signing_keys_a_second_active_key_of_one_alg_is_refused,
+    |store: Store| async move {
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            tx.insert_signing_key(&signing_key("es-1", SigningAlg::Es256, 10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.insert_signing_key(&signing_key("es-2", SigningAlg::Es256, 10))
+                .await
+                .unwrap()
+        );
+        // The refusal leaves the transaction usable (PostgreSQL would abort it on an error).
+        assert!(
+            tx.insert_signing_key(&signing_key("rs-1", SigningAlg::Rs256, 10))
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            !tx.insert_signing_key(&signing_key("rs-2", SigningAlg::Rs256, 11))
+                .await
+                .unwrap()
+        );
+        let active = tx.active_signing_keys().await.unwrap();
+        assert_eq!(kids(&active), ["es-1", "rs-1"]);
+        assert_eq!(active[0], signing_key("es-1", SigningAlg::Es256, 10));
+        assert!(
+            !format!("{:?}", active[0]).contains("sealed-es-1"),
+            "Debug hides the key"
+        );
+    }
+);
+
+contract!(
+    signing_keys_two_nodes_racing_for_the_first_key_one_wins,
+    |store: Store| async move {
+        let mut first = store.begin().await.unwrap();
+        assert!(
+            first
+                .insert_signing_key(&signing_key("es-a", SigningAlg::Es256, 10))
+                .await
+                .unwrap()
+        );
+        let second = tokio::spawn({
+            let store = store.clone();
+            async move {
+                // Waits for the first transaction (SQLite's write lock, PostgreSQL's unique index).
+                let mut tx = store.begin().await.unwrap();
+                let inserted = tx
+                    .insert_signing_key(&signing_key("es-b", SigningAlg::Es256, 10))
+                    .await
+                    .unwrap();
+                let active = tx.active_signing_keys().await.unwrap();
+                tx.commit().await.unwrap();
+                (inserted, active)
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        first.commit().await.unwrap();
+        let (inserted, active) = second.await.unwrap();
+        assert!(!inserted);
+        assert_eq!(kids(&active), ["es-a"], "the loser re-reads the winner's key");
+    }
+);
+
+contract!(
+    signing_keys_retired_stay_published_until_their_time,
+    |store: Store| async move {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_signing_key(&signing_key("es-1", SigningAlg::Es256, 10))
+            .await
+            .unwrap();
+        tx.insert_signing_key(&signing_key("rs-1", SigningAlg::Rs256, 10))
+            .await
+            .unwrap();
+        assert_eq!(tx.retire_signing_keys(UnixTime(100), UnixTime(200)).await.unwrap(), 2);
+        assert_eq!(tx.retire_signing_keys(UnixTime(101), UnixTime(201)).await.unwrap(), 0);
+        // Retired, a key no longer blocks a new one of its algorithm.
+        assert!(
+            tx.insert_signing_key(&signing_key("es-2", SigningAlg::Es256, 100))
+                .await
+                .unwrap()
+        );
+        // A kid is never reused, retired or not.
+        assert!(
+            !tx.insert_signing_key(&signing_key("rs-1", SigningAlg::Rs256, 100))
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.insert_signing_key(&signing_key("rs-2", SigningAlg::Rs256, 100))
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+
+        let mut tx = store.read().await.unwrap();
+        assert_eq!(kids(&tx.active_signing_keys().await.unwrap()), ["es-2", "rs-2"]);
+        let published = tx.published_signing_keys(UnixTime(199)).await.unwrap();
+        assert_eq!(kids(&published), ["es-1", "es-2", "rs-1", "rs-2"]);
+        assert_eq!(published[0].created_at, UnixTime(100), "newest first");
+        let old = published.iter().find(|k| k.kid == "es-1").unwrap();
+        assert_eq!(old.retired_at, Some(UnixTime(100)));
+        assert_eq!(old.published_until, Some(UnixTime(200)));
+        assert_eq!(
+            kids(&tx.published_signing_keys(UnixTime(200)).await.unwrap()),
+            ["es-2", "rs-2"]
+        );
     }
 );

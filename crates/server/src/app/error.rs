@@ -118,6 +118,8 @@ pub enum AppError {
     ClientSettings(String),
     #[error("no such service (client)")]
     ClientUnknown,
+    #[error("the token is not valid")]
+    InvalidToken,
     #[error("storage failed")]
     Store(#[source] StoreError),
     #[error(transparent)]

@@ -19,6 +19,7 @@
 //! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
 //! - [`passwords`]: argon2id hashing, bounded and off the async runtime.
 //! - [`secrets`]: sealing secrets at rest under the master key.
+//! - [`signing`]: the OpenID Connect token-signing keys (created, rotated, cached per node), JWTs, JWKS.
 //! - [`dev`]: `portcullis dev seed`, many organizations and users for benchmarks.
 //! - [`clock`], [`random`]: the injected clock and the OS random generator.
 
@@ -88,6 +89,8 @@ pub struct App {
     catalogues: Arc<Catalogues>,
     /// For back-channel logout requests to the services.
     http: reqwest::Client,
+    /// This node's cache of parsed token-signing keys (see [`signing`]).
+    signing_keys: signing::KeyRing,
 }
 
 /// How long the first customer-service setup link (and `support invite`) stays valid.
@@ -128,6 +131,7 @@ impl App {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?,
+            signing_keys: signing::KeyRing::new(),
         })
     }
 

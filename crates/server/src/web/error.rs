@@ -103,6 +103,7 @@ impl WebError {
             A::ApiTokenUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
             A::ClientSettings(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error-client-settings"),
             A::ClientUnknown => (StatusCode::NOT_FOUND, "error-not-found"),
+            A::InvalidToken => (StatusCode::UNAUTHORIZED, "error-invalid-token"),
             A::Store(_) | A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         }
     }
@@ -171,6 +172,7 @@ pub fn api_code(err: &AppError) -> &'static str {
         A::ApiTokenUnknown => "token_not_found",
         A::ClientSettings(_) => "invalid_client_settings",
         A::ClientUnknown => "client_not_found",
+        A::InvalidToken => "invalid_token",
         A::Store(_) | A::Internal(_) => "internal",
     }
 }
