@@ -246,18 +246,26 @@ impl Tx {
     }
 
     pub async fn find_client(&mut self, id: &str) -> Result<Option<ClientRecord>> {
-        let row = sqlx::query(concat!("SELECT ", client_columns!(), " FROM oidc_clients WHERE id = $1"))
-            .bind(id.to_owned())
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM oidc_clients WHERE id = $1"
+        ))
+        .bind(id.to_owned())
+        .fetch_optional(self.conn())
+        .await?;
         row.as_ref().map(client_from_row).transpose()
     }
 
     /// Every client, by name.
     pub async fn list_clients(&mut self) -> Result<Vec<ClientRecord>> {
-        let rows = sqlx::query(concat!("SELECT ", client_columns!(), " FROM oidc_clients ORDER BY name, id"))
-            .fetch_all(self.conn())
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM oidc_clients ORDER BY name, id"
+        ))
+        .fetch_all(self.conn())
+        .await?;
         rows.iter().map(client_from_row).collect()
     }
 
@@ -445,12 +453,11 @@ impl Tx {
 
     /// Uses a refresh token (rotation): exactly one caller ever gets `Fresh`.
     pub async fn redeem_refresh_token(&mut self, hash: &TokenHash, now: UnixTime) -> Result<Redeemed<RefreshRecord>> {
-        let done =
-            sqlx::query("UPDATE oidc_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL")
-                .bind(hash.to_hex())
-                .bind(now.0)
-                .execute(self.conn())
-                .await?;
+        let done = sqlx::query("UPDATE oidc_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL")
+            .bind(hash.to_hex())
+            .bind(now.0)
+            .execute(self.conn())
+            .await?;
         self.refresh_outcome(hash, done.rows_affected() == 1).await
     }
 
@@ -627,20 +634,16 @@ impl Tx {
         }
         // Used codes are kept as long as their grant (a replay must find them to revoke the grant);
         // codes that were never used go after `done_before`.
-        n += sqlx::query(
-            "DELETE FROM oidc_codes WHERE used_at IS NULL AND expires_at <= $1",
-        )
-        .bind(done_before.0)
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        n += sqlx::query(
-            "DELETE FROM oidc_logout_deliveries WHERE delivered_at <= $1 OR abandoned_at <= $1",
-        )
-        .bind(done_before.0)
-        .execute(self.conn())
-        .await?
-        .rows_affected();
+        n += sqlx::query("DELETE FROM oidc_codes WHERE used_at IS NULL AND expires_at <= $1")
+            .bind(done_before.0)
+            .execute(self.conn())
+            .await?
+            .rows_affected();
+        n += sqlx::query("DELETE FROM oidc_logout_deliveries WHERE delivered_at <= $1 OR abandoned_at <= $1")
+            .bind(done_before.0)
+            .execute(self.conn())
+            .await?
+            .rows_affected();
         Ok(n)
     }
 }

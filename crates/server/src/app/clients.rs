@@ -73,7 +73,8 @@ impl ClientSettings {
         if !self.scopes.contains(oidc::SCOPE_OPENID) {
             return bad("the scopes must include openid".into());
         }
-        check_lifetimes(self.access_ttl, self.refresh_idle_ttl, self.refresh_max_ttl).map_err(|m| AppError::ClientSettings(m.into()))
+        check_lifetimes(self.access_ttl, self.refresh_idle_ttl, self.refresh_max_ttl)
+            .map_err(|m| AppError::ClientSettings(m.into()))
     }
 }
 
@@ -196,8 +197,16 @@ impl App {
         }
         tx.set_client_secret(id, Some(&secret.hash().to_hex()), now).await?;
         let detail = json!({ "client_id": id, "name": old.name });
-        tx.append_audit(&event(now, "oidc_client_secret_replaced", actor, None, None, client, detail))
-            .await?;
+        tx.append_audit(&event(
+            now,
+            "oidc_client_secret_replaced",
+            actor,
+            None,
+            None,
+            client,
+            detail,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -215,7 +224,10 @@ fn changed_fields(old: &ClientRecord, new: &ClientRecord) -> Vec<&'static str> {
     check("name", old.name != new.name);
     check("redirect_uris", old.redirect_uris != new.redirect_uris);
     check("post_logout_uris", old.post_logout_uris != new.post_logout_uris);
-    check("backchannel_logout_uri", old.backchannel_logout_uri != new.backchannel_logout_uri);
+    check(
+        "backchannel_logout_uri",
+        old.backchannel_logout_uri != new.backchannel_logout_uri,
+    );
     check("scopes", old.scopes != new.scopes);
     check("require_key", old.require_key != new.require_key);
     check("signing_alg", old.signing_alg != new.signing_alg);

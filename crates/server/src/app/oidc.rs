@@ -125,10 +125,17 @@ pub enum Authorize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Interaction {
     /// Log in (again); `hint` is the service's `login_hint`.
-    Login { hint: Option<String> },
+    Login {
+        hint: Option<String>,
+    },
     StepUp,
-    NoKey { client_name: String },
-    Consent { client_name: String, scopes: Vec<String> },
+    NoKey {
+        client_name: String,
+    },
+    Consent {
+        client_name: String,
+        scopes: Vec<String>,
+    },
 }
 
 /// The grant types (for audit records).
@@ -202,7 +209,14 @@ impl App {
             return Ok(Authorize::Refused(RedirectRefusal::NoClient));
         };
         let now = self.now();
-        let Some(service) = self.store.read().await?.find_client(client_id).await?.filter(|c| c.enabled) else {
+        let Some(service) = self
+            .store
+            .read()
+            .await?
+            .find_client(client_id)
+            .await?
+            .filter(|c| c.enabled)
+        else {
             return Ok(Authorize::Refused(RedirectRefusal::UnknownClient));
         };
         let policy = policy(&service);
@@ -213,7 +227,8 @@ impl App {
         let request = match oidc::check_request(&policy, client_id, redirect_uri, params, now) {
             Ok(request) => request,
             Err(err) => {
-                self.audit_refusal(None, client_id, "authorize", err.code, client).await?;
+                self.audit_refusal(None, client_id, "authorize", err.code, client)
+                    .await?;
                 return Ok(Authorize::Redirect(self.error_redirect(
                     redirect_uri,
                     params.state.as_deref(),
@@ -244,7 +259,8 @@ impl App {
         else {
             return Ok(Authorize::Gone);
         };
-        self.answer(&service, request, Some((hash, handle)), session, client).await
+        self.answer(&service, request, Some((hash, handle)), session, client)
+            .await
     }
 
     async fn waiting_request(&self, handle: &str) -> Result<Option<(TokenHash, AuthorizeRequest)>, AppError> {
@@ -281,7 +297,9 @@ impl App {
             {
                 return Ok(Authorize::Gone);
             }
-            let url = self.issue_code(&mut tx, service, &request, session, client, now).await?;
+            let url = self
+                .issue_code(&mut tx, service, &request, session, client, now)
+                .await?;
             tx.commit().await?;
             return Ok(Authorize::Redirect(url));
         }
@@ -374,11 +392,16 @@ impl App {
             return Ok(Authorize::Gone);
         };
         if !allow {
-            return self.deny(hash, &request, "access_denied", "the user declined", client).await;
+            return self
+                .deny(hash, &request, "access_denied", "the user declined", client)
+                .await;
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let given = tx.find_consent(session.user.id, &request.client_id).await?.unwrap_or_default();
+        let given = tx
+            .find_consent(session.user.id, &request.client_id)
+            .await?
+            .unwrap_or_default();
         tx.save_consent(session.user.id, &request.client_id, &given.union(&request.scope), now)
             .await?;
         let detail = json!({ "client_id": request.client_id, "scope": request.scope.to_string() });
@@ -393,7 +416,8 @@ impl App {
         let Some((hash, request)) = self.waiting_request(handle).await? else {
             return Ok(Authorize::Gone);
         };
-        self.deny(hash, &request, "access_denied", "the user cancelled", client).await
+        self.deny(hash, &request, "access_denied", "the user cancelled", client)
+            .await
     }
 
     async fn deny(
@@ -409,7 +433,8 @@ impl App {
             return Ok(Authorize::Gone);
         }
         tx.commit().await?;
-        self.audit_refusal(None, &request.client_id, "authorize", code, client).await?;
+        self.audit_refusal(None, &request.client_id, "authorize", code, client)
+            .await?;
         let err = AuthorizeError::new(code, why);
         Ok(Authorize::Redirect(self.error_redirect(
             &request.redirect_uri,
@@ -477,11 +502,19 @@ impl App {
     async fn authenticate_client(&self, tx: &mut Tx, auth: &ClientAuth) -> Result<ClientRecord, OidcError> {
         let (id, secret) = match (&auth.basic, &auth.client_id, &auth.client_secret) {
             (Some(_), _, Some(_)) => {
-                return Err(OidcError::new(400, "invalid_request", "use one client authentication method"));
+                return Err(OidcError::new(
+                    400,
+                    "invalid_request",
+                    "use one client authentication method",
+                ));
             }
             (Some((id, secret)), form_id, None) => {
                 if form_id.as_ref().is_some_and(|f| f != id) {
-                    return Err(OidcError::new(400, "invalid_request", "client_id differs from the Basic credentials"));
+                    return Err(OidcError::new(
+                        400,
+                        "invalid_request",
+                        "client_id differs from the Basic credentials",
+                    ));
                 }
                 (id.as_str(), Some(secret.as_str()))
             }
@@ -508,7 +541,12 @@ impl App {
 
     /// The token endpoint. Refusals are audited (`oidc_token_refused`); a replayed code or refresh
     /// token revokes its grant and is audited as such.
-    pub async fn token(&self, params: &TokenParams, auth: &ClientAuth, client: &Client) -> Result<TokenResponse, OidcError> {
+    pub async fn token(
+        &self,
+        params: &TokenParams,
+        auth: &ClientAuth,
+        client: &Client,
+    ) -> Result<TokenResponse, OidcError> {
         let grant_type = params.grant_type.clone().unwrap_or_default();
         let claimed_id = auth
             .basic
@@ -521,7 +559,11 @@ impl App {
             REFRESH => self.refresh_grant(params, auth).await,
             CLIENT_CREDENTIALS => self.client_credentials_grant(params, auth).await,
             "" => Err(OidcError::new(400, "invalid_request", "grant_type is missing")),
-            _ => Err(OidcError::new(400, "unsupported_grant_type", "this grant type is not supported")),
+            _ => Err(OidcError::new(
+                400,
+                "unsupported_grant_type",
+                "this grant type is not supported",
+            )),
         };
         if let Err(err @ OidcError::Protocol { .. }) = &result {
             let kind: &str = match grant_type.as_str() {
@@ -576,8 +618,16 @@ impl App {
                 }
                 let detail = json!({ "client_id": service.id, "grant": record.grant_id });
                 let user = grant.map(|g| g.user_id);
-                tx.append_audit(&event(now, "oidc_code_reused", None, user, None, &Client::default(), detail))
-                    .await?;
+                tx.append_audit(&event(
+                    now,
+                    "oidc_code_reused",
+                    None,
+                    user,
+                    None,
+                    &Client::default(),
+                    detail,
+                ))
+                .await?;
                 tx.commit().await?;
                 return Err(OidcError::grant("the code was used already; what it issued is revoked"));
             }
@@ -607,7 +657,8 @@ impl App {
         let facts = self.user_facts(&mut tx, &grant).await?;
         let refresh = self.new_refresh_token(&mut tx, &service, &grant, now).await?;
         tx.commit().await?;
-        self.respond(&service, &grant, &facts, record.nonce.as_deref(), Some(refresh), now).await
+        self.respond(&service, &grant, &facts, record.nonce.as_deref(), Some(refresh), now)
+            .await
     }
 
     async fn refresh_grant(&self, params: &TokenParams, auth: &ClientAuth) -> Result<TokenResponse, OidcError> {
@@ -646,7 +697,9 @@ impl App {
                     .await?;
                     tx.commit().await?;
                 }
-                return Err(OidcError::grant("the refresh token was used already; its family is revoked"));
+                return Err(OidcError::grant(
+                    "the refresh token was used already; its family is revoked",
+                ));
             }
             Redeemed::Fresh(record) => record,
         };
@@ -677,17 +730,32 @@ impl App {
         self.respond(&service, &grant, &facts, None, Some(refresh), now).await
     }
 
-    async fn client_credentials_grant(&self, params: &TokenParams, auth: &ClientAuth) -> Result<TokenResponse, OidcError> {
+    async fn client_credentials_grant(
+        &self,
+        params: &TokenParams,
+        auth: &ClientAuth,
+    ) -> Result<TokenResponse, OidcError> {
         let now = self.now();
         let service = {
             let mut tx = self.store.read().await?;
             self.authenticate_client(&mut tx, auth).await?
         };
         if service.is_public() {
-            return Err(OidcError::new(400, "unauthorized_client", "a public client cannot use client_credentials"));
+            return Err(OidcError::new(
+                400,
+                "unauthorized_client",
+                "a public client cannot use client_credentials",
+            ));
         }
-        let own = Scopes::parse(&service.scopes.iter().filter(|s| !is_user_scope(s)).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
+        let own = Scopes::parse(
+            &service
+                .scopes
+                .iter()
+                .filter(|s| !is_user_scope(s))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+        .unwrap_or_default();
         let scope = match params.scope.as_deref() {
             None => own,
             Some(asked) => {
@@ -768,7 +836,10 @@ impl App {
             let mut roles = Vec::new();
             if let Some((org_id, role)) = user.org {
                 if let Some(org) = tx.find_org(org_id).await? {
-                    claims.insert("org".into(), json!({ "id": org.id.to_string(), "name": org.name.as_str() }));
+                    claims.insert(
+                        "org".into(),
+                        json!({ "id": org.id.to_string(), "name": org.name.as_str() }),
+                    );
                 }
                 roles.push(role.as_str());
             }
@@ -935,7 +1006,20 @@ impl App {
             }
         }
         let mut out = json!({ "active": true, "token_type": "Bearer" });
-        for key in ["iss", "sub", "aud", "client_id", "scope", "exp", "iat", "jti", "auth_time", "acr", "amr", "sid"] {
+        for key in [
+            "iss",
+            "sub",
+            "aud",
+            "client_id",
+            "scope",
+            "exp",
+            "iat",
+            "jti",
+            "auth_time",
+            "acr",
+            "amr",
+            "sid",
+        ] {
             if let Some(v) = claims.get(key).filter(|v| !v.is_null()) {
                 out[key] = v.clone();
             }
@@ -974,8 +1058,16 @@ impl App {
         }
         if tx.revoke_grant(&grant.id, now, "revoked_by_client").await? {
             let detail = json!({ "client_id": caller.id, "grant": grant.id });
-            tx.append_audit(&event(now, "oidc_token_revoked", None, Some(grant.user_id), None, client, detail))
-                .await?;
+            tx.append_audit(&event(
+                now,
+                "oidc_token_revoked",
+                None,
+                Some(grant.user_id),
+                None,
+                client,
+                detail,
+            ))
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -985,7 +1077,13 @@ impl App {
 
     /// Revokes every grant of a user and tells the services that registered for back-channel logout
     /// (MFA reset, disable, password change, "log out everywhere"). Runs in the caller's transaction.
-    pub(crate) async fn end_sso_of_user(&self, tx: &mut Tx, user: UserId, now: UnixTime, why: &str) -> Result<(), AppError> {
+    pub(crate) async fn end_sso_of_user(
+        &self,
+        tx: &mut Tx,
+        user: UserId,
+        now: UnixTime,
+        why: &str,
+    ) -> Result<(), AppError> {
         let grants = tx.revoke_grants_of_user(user, now, why).await?;
         self.notify_logout(tx, &grants, now).await
     }
@@ -1038,10 +1136,7 @@ impl App {
         let mut hint_sid = None;
         let mut client_id = params.client_id.clone().filter(|c| !c.is_empty());
         if let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
-            let claims = self
-                .verify_jwt(hint, false)
-                .await
-                .map_err(|_| LogoutRefusal::BadHint)?;
+            let claims = self.verify_jwt(hint, false).await.map_err(|_| LogoutRefusal::BadHint)?;
             let aud = match claims.get("aud") {
                 Some(Value::String(a)) => a.clone(),
                 Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_owned(),

@@ -352,7 +352,8 @@ impl App {
             tx.set_user_status(old.id, UserStatus::Active, UserStatus::Disabled, now)
                 .await?;
             tx.delete_sessions_of(old.id).await?;
-            self.end_sso_of_user(&mut tx, old.id, now, "main_admin_replaced").await?;
+            self.end_sso_of_user(&mut tx, old.id, now, "main_admin_replaced")
+                .await?;
         }
         let new_id = match (&newcomer, new_role) {
             (Some(user), Some(role)) => {

@@ -28,7 +28,10 @@ async fn register(app: &TestApp, adjust: impl FnOnce(&mut ClientSettings)) -> Ne
     let mut settings = ClientSettings::new("Port Community Service", vec![REDIRECT.to_owned()]);
     settings.post_logout_uris = vec!["https://service.example/".to_owned()];
     adjust(&mut settings);
-    app.app.add_client(None, settings, false, &Client::default()).await.unwrap()
+    app.app
+        .add_client(None, settings, false, &Client::default())
+        .await
+        .unwrap()
 }
 
 fn authorize_path(client_id: &str, extra: &[(&str, &str)]) -> String {
@@ -64,7 +67,7 @@ fn param(url: &str, name: &str) -> Option<String> {
 fn return_url(html: &str) -> String {
     let start = html.find("id=\"return\" href=\"").unwrap() + "id=\"return\" href=\"".len();
     let end = html[start..].find('"').unwrap();
-    html[start..start + end].replace("&amp;", "&")
+    html[start..start + end].replace("&amp;", "&").replace("&#38;", "&")
 }
 
 struct Service<'a> {
@@ -80,7 +83,11 @@ impl<'a> Service<'a> {
             app,
             http: reqwest::Client::new(),
             id: client.client.id.clone(),
-            secret: client.secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default(),
+            secret: client
+                .secret
+                .as_ref()
+                .map(|s| s.expose().to_owned())
+                .unwrap_or_default(),
         }
     }
 
@@ -111,8 +118,11 @@ impl<'a> Service<'a> {
     }
 
     async fn refresh(&self, token: &str) -> (StatusCode, Value) {
-        self.post("/oauth2/token", &[("grant_type", "refresh_token"), ("refresh_token", token)])
-            .await
+        self.post(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", token)],
+        )
+        .await
     }
 
     async fn userinfo(&self, access: &str) -> (StatusCode, Value) {
@@ -155,10 +165,16 @@ async fn sign_in_and_get_tokens(kind: portcullis_testkit::Kind) {
     // Anna has no session: the request goes through the login pages and comes back.
     let anna = person(&app, "anna@acme.example", Some(("Acme", OrgRole::MainAdmin))).await;
     anna.browser.logout().await;
-    let response = anna.browser.get(&authorize_path(&service.id, &[("login_hint", "anna@acme.example")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&service.id, &[("login_hint", "anna@acme.example")]))
+        .await;
     assert_eq!(location(&response), "/login?login_hint=anna%40acme.example");
     let (_, html) = anna.browser.get_text(location(&response)).await;
-    assert!(html.contains("value=\"anna@acme.example\""), "the hint fills in the email");
+    assert!(
+        html.contains("value=\"anna@acme.example\""),
+        "the hint fills in the email"
+    );
     let response = anna.browser.login("anna@acme.example", GOOD_PASSWORD).await;
     assert_eq!(location(&response), "/mfa/challenge");
     let code = next_code(&app, &anna.secret);
@@ -167,18 +183,33 @@ async fn sign_in_and_get_tokens(kind: portcullis_testkit::Kind) {
     let response = anna.browser.get("/").await;
     assert_eq!(location(&response), "/oauth2/continue");
     let (status, html) = anna.browser.get_text("/oauth2/continue").await;
-    assert_eq!(status, StatusCode::OK, "a page that moves on by itself (form-action 'self')");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a page that moves on by itself (form-action 'self')"
+    );
     let back = return_url(&html);
     assert!(back.starts_with(REDIRECT));
-    assert_eq!(param(&back, "iss").as_deref(), Some(app.app.issuer().as_str()));
+    assert_eq!(
+        param(&back, "iss").as_deref(),
+        Some(app.app.issuer().as_str()),
+        "{back}"
+    );
     let code = param(&back, "code").unwrap();
-    assert!(anna.browser.cookie("portcullis-authz").is_none(), "the waiting request is answered");
+    assert!(
+        anna.browser.cookie("portcullis-authz").is_none(),
+        "the waiting request is answered"
+    );
 
     let (status, tokens) = service.exchange(&code, VERIFIER).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 300);
-    let id = app.app.verify_jwt(tokens["id_token"].as_str().unwrap(), true).await.unwrap();
+    let id = app
+        .app
+        .verify_jwt(tokens["id_token"].as_str().unwrap(), true)
+        .await
+        .unwrap();
     let sub = user_id(&app, "anna@acme.example").await;
     assert_eq!(id["sub"], sub.as_str(), "sub is the opaque user id, never the email");
     assert_eq!(id["aud"], service.id.as_str());
@@ -203,10 +234,20 @@ async fn sign_in_and_get_tokens(kind: portcullis_testkit::Kind) {
     assert_eq!(status, StatusCode::OK, "{second}");
     let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second_refresh);
-    let refreshed_id = app.app.verify_jwt(second["id_token"].as_str().unwrap(), true).await.unwrap();
-    assert_eq!(refreshed_id["auth_time"], id["auth_time"], "a refresh is not a new login");
+    let refreshed_id = app
+        .app
+        .verify_jwt(second["id_token"].as_str().unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        refreshed_id["auth_time"], id["auth_time"],
+        "a refresh is not a new login"
+    );
     let (status, err) = service.refresh(&first).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     let (status, err) = service.refresh(&second_refresh).await;
     assert_eq!(err["error"], "invalid_grant", "the family is revoked: {status}");
     let (status, _) = service.userinfo(second["access_token"].as_str().unwrap()).await;
@@ -229,13 +270,24 @@ async fn discovery_and_jwks() {
     let doc: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["issuer"], app.app.issuer().as_str());
     assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
-    assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256", "RS256"]));
+    assert_eq!(
+        doc["id_token_signing_alg_values_supported"],
+        serde_json::json!(["ES256", "RS256"])
+    );
     assert_eq!(doc["backchannel_logout_supported"], true);
     let (_, jwks) = browser.get_text("/oauth2/jwks").await;
     let jwks: Value = serde_json::from_str(&jwks).unwrap();
-    let algs: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    let algs: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["alg"].as_str().unwrap())
+        .collect();
     assert!(algs.contains(&"ES256") && algs.contains(&"RS256"), "{algs:?}");
-    assert!(jwks["keys"].as_array().unwrap().iter().all(|k| k.get("d").is_none()), "no private parts");
+    assert!(
+        jwks["keys"].as_array().unwrap().iter().all(|k| k.get("d").is_none()),
+        "no private parts"
+    );
 }
 
 #[tokio::test]
@@ -247,7 +299,11 @@ async fn refusals_carry_the_rfc_error_codes() {
     let b = &anna.browser;
 
     // An unregistered or altered redirect URI: an error page, never a redirect.
-    for uri in ["https://evil.example/callback", "https://service.example/callback/x", "https://service.example/callback?x=1"] {
+    for uri in [
+        "https://evil.example/callback",
+        "https://service.example/callback/x",
+        "https://service.example/callback?x=1",
+    ] {
         let response = b.get(&authorize_path(&service.id, &[("redirect_uri", uri)])).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri}");
         assert!(location(&response).is_empty());
@@ -262,7 +318,9 @@ async fn refusals_carry_the_rfc_error_codes() {
     let response = b.get(&authorize_path(&service.id, &[("scope", "openid admin")])).await;
     assert_eq!(error_of(&response).as_deref(), Some("invalid_scope"));
     assert_eq!(param(location(&response), "state").as_deref(), Some("st-123"));
-    let response = b.get(&authorize_path(&service.id, &[("code_challenge_method", "plain")])).await;
+    let response = b
+        .get(&authorize_path(&service.id, &[("code_challenge_method", "plain")]))
+        .await;
     assert_eq!(error_of(&response).as_deref(), Some("invalid_request"));
     let response = b.get(&authorize_path(&service.id, &[("response_type", "token")])).await;
     assert_eq!(error_of(&response).as_deref(), Some("unsupported_response_type"));
@@ -272,11 +330,23 @@ async fn refusals_carry_the_rfc_error_codes() {
 
     // Wrong or missing PKCE verifier, wrong redirect URI, wrong secret, a replayed code.
     let code = code_for(b, &service.id, &[]).await;
-    let (status, err) = service.exchange(&code, "another-verifier-that-is-long-enough-0123456789-abc").await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    let (status, err) = service
+        .exchange(&code, "another-verifier-that-is-long-enough-0123456789-abc")
+        .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     let code = code_for(b, &service.id, &[]).await;
     let (_, err) = service
-        .post("/oauth2/token", &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
+        .post(
+            "/oauth2/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
         .await;
     assert_eq!(err["error"], "invalid_grant", "missing verifier");
     let code = code_for(b, &service.id, &[]).await;
@@ -298,13 +368,24 @@ async fn refusals_carry_the_rfc_error_codes() {
         ..Service::new(&app, &client)
     };
     let (status, err) = wrong.exchange(&code, VERIFIER).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
     let (status, tokens) = service.exchange(&code, VERIFIER).await;
-    assert_eq!(status, StatusCode::OK, "a failed client authentication does not use the code up");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a failed client authentication does not use the code up"
+    );
     let (_, err) = service.exchange(&code, VERIFIER).await;
     assert_eq!(err["error"], "invalid_grant", "a code works once");
     let (status, _) = service.userinfo(tokens["access_token"].as_str().unwrap()).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the replay revoked what the code issued");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the replay revoked what the code issued"
+    );
     let (_, err) = service.refresh(tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(err["error"], "invalid_grant");
 
@@ -318,7 +399,10 @@ async fn refusals_carry_the_rfc_error_codes() {
     let (_, err) = service.post("/oauth2/token", &[("grant_type", "password")]).await;
     assert_eq!(err["error"], "unsupported_grant_type");
     let (status, err) = service.post("/oauth2/token", &[]).await;
-    assert_eq!((status, err["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
     let kinds = app.audit_kinds(40).await;
     assert!(kinds.contains(&"oidc_token_refused".to_owned()) && kinds.contains(&"oidc_code_reused".to_owned()));
 }
@@ -339,11 +423,18 @@ async fn two_exchanges_of_one_code_give_tokens_once() {
 async fn public_clients_need_pkce_and_no_secret() {
     let app = TestApp::sqlite().await;
     let settings = ClientSettings::new("Single-page app", vec![REDIRECT.to_owned()]);
-    let client = app.app.add_client(None, settings, true, &Client::default()).await.unwrap();
+    let client = app
+        .app
+        .add_client(None, settings, true, &Client::default())
+        .await
+        .unwrap();
     assert!(client.secret.is_none());
     let anna = person(&app, "anna@example.com", None).await;
     let mut path = authorize_path(&client.client.id, &[]);
-    path = path.replace(&format!("&code_challenge={}&code_challenge_method=S256", challenge(VERIFIER)), "");
+    path = path.replace(
+        &format!("&code_challenge={}&code_challenge_method=S256", challenge(VERIFIER)),
+        "",
+    );
     let response = anna.browser.get(&path).await;
     assert_eq!(param(location(&response), "error").as_deref(), Some("invalid_request"));
     let code = code_for(&anna.browser, &client.client.id, &[]).await;
@@ -379,7 +470,9 @@ async fn client_credentials_introspection_and_revocation() {
     })
     .await;
     let service = Service::new(&app, &client);
-    let (status, tokens) = service.post("/oauth2/token", &[("grant_type", "client_credentials")]).await;
+    let (status, tokens) = service
+        .post("/oauth2/token", &[("grant_type", "client_credentials")])
+        .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(tokens["scope"], "berths:read");
     assert!(tokens.get("refresh_token").is_none() && tokens.get("id_token").is_none());
@@ -387,7 +480,10 @@ async fn client_credentials_introspection_and_revocation() {
     let claims = app.app.verify_jwt(access, true).await.unwrap();
     assert_eq!(claims["sub"], service.id.as_str());
     let (_, err) = service
-        .post("/oauth2/token", &[("grant_type", "client_credentials"), ("scope", "openid")])
+        .post(
+            "/oauth2/token",
+            &[("grant_type", "client_credentials"), ("scope", "openid")],
+        )
         .await;
     assert_eq!(err["error"], "invalid_scope");
     let (_, info) = service.post("/oauth2/introspect", &[("token", access)]).await;
@@ -403,11 +499,21 @@ async fn client_credentials_introspection_and_revocation() {
     let refresh = tokens["refresh_token"].as_str().unwrap();
     let (_, info) = service.post("/oauth2/introspect", &[("token", refresh)]).await;
     assert_eq!(info["active"], true);
-    let (status, _) = service.post("/oauth2/revoke", &[("token", refresh), ("token_type_hint", "refresh_token")]).await;
+    let (status, _) = service
+        .post(
+            "/oauth2/revoke",
+            &[("token", refresh), ("token_type_hint", "refresh_token")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, info) = service.post("/oauth2/introspect", &[("token", refresh)]).await;
     assert_eq!(info["active"], false);
-    let (_, info) = service.post("/oauth2/introspect", &[("token", tokens["access_token"].as_str().unwrap())]).await;
+    let (_, info) = service
+        .post(
+            "/oauth2/introspect",
+            &[("token", tokens["access_token"].as_str().unwrap())],
+        )
+        .await;
     assert_eq!(info["active"], false, "the access token of the revoked grant too");
     let (status, _) = service.post("/oauth2/revoke", &[("token", "not-a-token")]).await;
     assert_eq!(status, StatusCode::OK, "unknown tokens: 200 (RFC 7009)");
@@ -419,13 +525,18 @@ async fn logout_listener() -> (String, Arc<Mutex<Vec<String>>>) {
     let store = received.clone();
     let router = axum::Router::new().route(
         "/backchannel",
-        axum::routing::post(move |axum::Form(form): axum::Form<std::collections::HashMap<String, String>>| {
-            let store = store.clone();
-            async move {
-                store.lock().unwrap().push(form.get("logout_token").cloned().unwrap_or_default());
-                StatusCode::OK
-            }
-        }),
+        axum::routing::post(
+            move |axum::Form(form): axum::Form<std::collections::HashMap<String, String>>| {
+                let store = store.clone();
+                async move {
+                    store
+                        .lock()
+                        .unwrap()
+                        .push(form.get("logout_token").cloned().unwrap_or_default());
+                    StatusCode::OK
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}/backchannel", listener.local_addr().unwrap().port());
@@ -445,7 +556,12 @@ async fn revocation_follows_the_user(kind: portcullis_testkit::Kind) {
     // Logging out of Portcullis ends the grants of that session and tells the service.
     let code = code_for(&anna.browser, &service.id, &[]).await;
     let (_, tokens) = service.exchange(&code, VERIFIER).await;
-    let sid = app.app.verify_jwt(tokens["id_token"].as_str().unwrap(), true).await.unwrap()["sid"].clone();
+    let sid = app
+        .app
+        .verify_jwt(tokens["id_token"].as_str().unwrap(), true)
+        .await
+        .unwrap()["sid"]
+        .clone();
     anna.browser.logout().await;
     let (_, err) = service.refresh(tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(err["error"], "invalid_grant");
@@ -454,7 +570,11 @@ async fn revocation_follows_the_user(kind: portcullis_testkit::Kind) {
     let claims = app.app.verify_jwt(&token, true).await.unwrap();
     assert_eq!(claims["aud"], service.id.as_str());
     assert_eq!(claims["sid"], sid);
-    assert!(claims["events"].get("http://schemas.openid.net/event/backchannel-logout").is_some());
+    assert!(
+        claims["events"]
+            .get("http://schemas.openid.net/event/backchannel-logout")
+            .is_some()
+    );
     assert!(claims.get("nonce").is_none());
 
     // Password change, MFA reset and "log out everywhere" each revoke every grant at once.
@@ -468,7 +588,11 @@ async fn revocation_follows_the_user(kind: portcullis_testkit::Kind) {
                     .browser
                     .post(
                         "/profile/password",
-                        &[("current", GOOD_PASSWORD), ("password", "another harbour crane 99"), ("confirm", "another harbour crane 99")],
+                        &[
+                            ("current", GOOD_PASSWORD),
+                            ("password", "another harbour crane 99"),
+                            ("confirm", "another harbour crane 99"),
+                        ],
                     )
                     .await;
                 assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
@@ -476,7 +600,11 @@ async fn revocation_follows_the_user(kind: portcullis_testkit::Kind) {
                     .browser
                     .post(
                         "/profile/password",
-                        &[("current", "another harbour crane 99"), ("password", GOOD_PASSWORD), ("confirm", GOOD_PASSWORD)],
+                        &[
+                            ("current", "another harbour crane 99"),
+                            ("password", GOOD_PASSWORD),
+                            ("confirm", GOOD_PASSWORD),
+                        ],
                     )
                     .await;
                 assert!(r.status().is_redirection() || r.status().is_success());
@@ -510,7 +638,11 @@ async fn rp_initiated_logout() {
     // An unregistered post-logout URI: an error page, and nobody is logged out.
     let bad = format!(
         "/oauth2/logout?{}",
-        serde_urlencoded::to_string([("id_token_hint", hint), ("post_logout_redirect_uri", "https://evil.example/")]).unwrap()
+        serde_urlencoded::to_string([
+            ("id_token_hint", hint),
+            ("post_logout_redirect_uri", "https://evil.example/")
+        ])
+        .unwrap()
     );
     let response = anna.browser.get(&bad).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -534,7 +666,11 @@ async fn rp_initiated_logout() {
     );
     let response = anna.browser.get(&good).await;
     assert_eq!(location(&response), "https://service.example/?state=bye");
-    assert_eq!(location(&anna.browser.get("/").await), "/login", "the Portcullis session ended");
+    assert_eq!(
+        location(&anna.browser.get("/").await),
+        "/login",
+        "the Portcullis session ended"
+    );
     let (_, err) = service.refresh(tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(err["error"], "invalid_grant", "and the service's grant with it");
 }
@@ -555,11 +691,20 @@ async fn a_service_that_needs_a_key_explains_how_to_add_one() {
     let back = return_url(&html);
     assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
     // prompt=none cannot show that page.
-    let response = anna.browser.get(&authorize_path(&client.client.id, &[("prompt", "none")])).await;
-    assert_eq!(param(location(&response), "error").as_deref(), Some("interaction_required"));
+    let response = anna
+        .browser
+        .get(&authorize_path(&client.client.id, &[("prompt", "none")]))
+        .await;
+    assert_eq!(
+        param(location(&response), "error").as_deref(),
+        Some("interaction_required")
+    );
     // An app login asked for the key level by acr_values is the same.
     let plain = register(&app, |_| {}).await;
-    let response = anna.browser.get(&authorize_path(&plain.client.id, &[("acr_values", "phr")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&plain.client.id, &[("acr_values", "phr")]))
+        .await;
     assert_eq!(location(&response), "/oauth2/needs-key");
 }
 
@@ -569,15 +714,24 @@ async fn consent_is_asked_once_for_third_party_services_in_dutch_too() {
     let client = register(&app, |s| s.consent = true).await;
     let service = Service::new(&app, &client);
     let anna = person(&app, "anna@example.com", None).await;
-    let response = anna.browser.get(&authorize_path(&service.id, &[("ui_locales", "nl")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&service.id, &[("ui_locales", "nl")]))
+        .await;
     assert_eq!(location(&response), "/oauth2/consent");
     let (_, html) = anna.browser.get_text("/oauth2/consent").await;
-    assert!(html.contains("wil uw login gebruiken") && html.contains("uw e-mailadres"), "{html}");
+    assert!(
+        html.contains("wil uw login gebruiken") && html.contains("uw e-mailadres"),
+        "{html}"
+    );
     let response = anna.browser.post("/oauth2/consent", &[("decision", "allow")]).await;
     let back = return_url(&response.text().await.unwrap());
     assert!(param(&back, "code").is_some());
     code_for(&anna.browser, &service.id, &[]).await; // not asked again
-    let response = anna.browser.get(&authorize_path(&service.id, &[("prompt", "consent")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&service.id, &[("prompt", "consent")]))
+        .await;
     assert_eq!(location(&response), "/oauth2/consent");
     let response = anna.browser.post("/oauth2/consent", &[("decision", "deny")]).await;
     let back = return_url(&response.text().await.unwrap());
@@ -589,15 +743,27 @@ async fn prompt_login_and_max_age_force_a_fresh_login() {
     let app = TestApp::sqlite().await;
     let client = register(&app, |_| {}).await;
     let anna = person(&app, "anna@example.com", None).await;
-    let response = anna.browser.get(&authorize_path(&client.client.id, &[("prompt", "login")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&client.client.id, &[("prompt", "login")]))
+        .await;
     assert_eq!(location(&response), "/login");
     anna.login(&app).await;
     let response = anna.browser.get("/oauth2/continue").await;
     let back = return_url(&response.text().await.unwrap());
-    assert!(param(&back, "code").is_some(), "after the new login the service gets its code");
+    assert!(
+        param(&back, "code").is_some(),
+        "after the new login the service gets its code"
+    );
     app.clock.advance(120);
-    let response = anna.browser.get(&authorize_path(&client.client.id, &[("max_age", "60")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&client.client.id, &[("max_age", "60")]))
+        .await;
     assert_eq!(location(&response), "/login");
-    let response = anna.browser.get(&authorize_path(&client.client.id, &[("max_age", "3600")])).await;
+    let response = anna
+        .browser
+        .get(&authorize_path(&client.client.id, &[("max_age", "3600")]))
+        .await;
     assert!(location(&response).starts_with(REDIRECT));
 }

@@ -125,11 +125,10 @@ async fn authorize(state: AppState, ctx: Ctx, raw: &[u8]) -> Result<Response, We
     let outcome = state.app.authorize(&params, ctx.session.as_ref(), &ctx.client).await?;
     let mut response = outcome_response(&state, &ctx, outcome, false);
     // ui_locales: the first language we speak becomes the pages' language.
-    if let Some(lang) = params
-        .ui_locales
-        .as_deref()
-        .and_then(|l| l.split_whitespace().find_map(|c| crate::web::i18n::Lang::from_code(c.split('-').next().unwrap_or(c))))
-    {
+    if let Some(lang) = params.ui_locales.as_deref().and_then(|l| {
+        l.split_whitespace()
+            .find_map(|c| crate::web::i18n::Lang::from_code(c.split('-').next().unwrap_or(c)))
+    }) {
         let cookie = state.cookies.set(state.cookies.lang, Some(lang.code()), true);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -171,12 +170,18 @@ fn outcome_response(state: &AppState, ctx: &Ctx, outcome: Authorize, after_form:
         }
         Authorize::Interact { handle, next } => {
             let cookie = state.cookies.set(state.cookies.authz, Some(handle.expose()), true);
-            let mid_login = ctx.session.as_ref().is_some_and(|s| s.stage != LoginStage::Authenticated);
+            let mid_login = ctx
+                .session
+                .as_ref()
+                .is_some_and(|s| s.stage != LoginStage::Authenticated);
             let path = match next {
                 // Half-way through a login: carry on where it stands; else log in (again).
                 Interaction::Login { .. } if mid_login => "/".to_owned(),
                 Interaction::Login { hint: Some(hint) } => {
-                    format!("/login?{}", serde_urlencoded::to_string([("login_hint", hint)]).unwrap_or_default())
+                    format!(
+                        "/login?{}",
+                        serde_urlencoded::to_string([("login_hint", hint)]).unwrap_or_default()
+                    )
                 }
                 Interaction::Login { hint: None } => "/login".to_owned(),
                 Interaction::StepUp => "/mfa/challenge?method=key&next=authorize".to_owned(),
@@ -222,7 +227,10 @@ async fn view_continue(State(state): State<AppState>, ctx: Ctx, headers: HeaderM
         .await?
     {
         // A stale handle (an abandoned login): the start page, not an error.
-        Authorize::Gone => Ok(see_other_with_cookie("/", &state.cookies.set(state.cookies.authz, None, true))),
+        Authorize::Gone => Ok(see_other_with_cookie(
+            "/",
+            &state.cookies.set(state.cookies.authz, None, true),
+        )),
         outcome => Ok(outcome_response(&state, &ctx, outcome, true)),
     }
 }
@@ -246,7 +254,9 @@ async fn view_consent(State(state): State<AppState>, ctx: Ctx, headers: HeaderMa
             ..
         } => {
             let page = ctx.page(&state);
-            let intro = page.tr.t_with("oidc-consent-intro", &[("service", Arg::Text(client_name))]);
+            let intro = page
+                .tr
+                .t_with("oidc-consent-intro", &[("service", Arg::Text(client_name))]);
             let scopes = scopes
                 .iter()
                 .map(|s| {
@@ -350,7 +360,11 @@ async fn service_form<T: DeserializeOwned>(state: &AppState, request: Request) -
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err(protocol(400, "invalid_request", "the body must be application/x-www-form-urlencoded"));
+        return Err(protocol(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
     }
     let body = Bytes::from_request(request, state)
         .await
@@ -372,14 +386,13 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Oi
     let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Ok(None);
     };
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
+    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
         return Ok(None);
     };
     let bad = || protocol(401, "invalid_client", "malformed Basic credentials");
-    let decoded = data_encoding::BASE64.decode(encoded.trim().as_bytes()).map_err(|_| bad())?;
+    let decoded = data_encoding::BASE64
+        .decode(encoded.trim().as_bytes())
+        .map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
     let unescape = |part: &str| -> String {
@@ -399,7 +412,8 @@ fn oidc_error_response(err: OidcError) -> Response {
             description,
         } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let mut response = (status, Json(json!({ "error": code, "error_description": description }))).into_response();
+            let mut response =
+                (status, Json(json!({ "error": code, "error_description": description }))).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             if status == StatusCode::UNAUTHORIZED {
@@ -427,7 +441,11 @@ fn no_store_json(body: serde_json::Value) -> Response {
     response
 }
 
-fn client_auth_of(headers: &HeaderMap, client_id: Option<String>, client_secret: Option<String>) -> Result<ClientAuth, OidcError> {
+fn client_auth_of(
+    headers: &HeaderMap,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<ClientAuth, OidcError> {
     Ok(ClientAuth {
         basic: basic_credentials(headers)?,
         client_id,
@@ -464,7 +482,10 @@ async fn userinfo(State(state): State<AppState>, request: Request) -> Response {
             struct Body {
                 access_token: Option<String>,
             }
-            service_form::<Body>(&state, request).await.ok().and_then(|(_, b)| b.access_token)
+            service_form::<Body>(&state, request)
+                .await
+                .ok()
+                .and_then(|(_, b)| b.access_token)
         }
         None => None,
     };
@@ -570,7 +591,9 @@ async fn logout(state: AppState, ctx: Ctx, params: LogoutParams, confirmed: bool
             let page = ctx.page(&state);
             let mut question = String::new();
             if let Some(name) = &plan.client_name {
-                question = page.tr.t_with("oidc-logout-asked-by", &[("service", Arg::Text(name.clone()))]);
+                question = page
+                    .tr
+                    .t_with("oidc-logout-asked-by", &[("service", Arg::Text(name.clone()))]);
                 question.push(' ');
             }
             question.push_str(&page.tr.t("oidc-logout-question"));
