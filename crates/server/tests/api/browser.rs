@@ -546,3 +546,123 @@ async fn a_user_resets_their_mfa_from_the_profile() {
     );
     chrome.quit().await;
 }
+
+/// Step-up (issue 7): a user who logged in with the authenticator app is asked by a service for the
+/// phishing-resistant level (`acr_values=phr`); Portcullis sends them through the security-key step,
+/// then back to the service, whose ID token says `acr: phr`, `amr: [pwd, hwk, mfa]`.
+#[tokio::test]
+async fn an_app_login_steps_up_to_the_security_key_for_a_service_that_asks() {
+    let test = "browser::an_app_login_steps_up_to_the_security_key_for_a_service_that_asks";
+    let Some(chrome) = chrome(test).await else { return };
+    let app = TestApp::on_localhost(|_| {}).await;
+    // The service: a page on loopback that receives the code.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://127.0.0.1:{}/callback", listener.local_addr().unwrap().port());
+    let service_router = axum::Router::new().route(
+        "/callback",
+        axum::routing::get(|| async { "the service got its answer" }),
+    );
+    tokio::spawn(async move { axum::serve(listener, service_router).await.unwrap() });
+    let settings = portcullis::app::clients::ClientSettings::new("Berth planning", vec![callback.clone()]);
+    let client = app
+        .app
+        .add_client(None, settings, false, &portcullis::app::Client::default())
+        .await
+        .unwrap();
+
+    // A user with both a key and an app, who logs in with the app.
+    let link = app.invite("stepup@example.com", None).await;
+    chrome.accept_invitation(&app, &link).await;
+    chrome.plug_in_key(false).await;
+    enroll(&chrome).await;
+    chrome.goto(&app, "/mfa/setup/app").await;
+    chrome.click("input[name=phone][value=android]").await;
+    chrome.click("main form button[type=submit]").await;
+    let secret = chrome
+        .client
+        .find(Locator::Css("button[data-copy]"))
+        .await
+        .unwrap()
+        .attr("data-copy")
+        .await
+        .unwrap()
+        .unwrap()
+        .replace(' ', "");
+    app.clock.advance(30);
+    chrome
+        .fill("#code", &crate::mfa::oathtool(&secret, crate::actors::now(&app)))
+        .await;
+    chrome.click("main form button[type=submit]").await;
+    chrome.wait_for_path("/mfa/setup").await;
+    chrome.click("form[action='/mfa/setup/finish'] button").await;
+    chrome.wait_for_path("/").await;
+    chrome.log_out().await;
+    chrome.log_in(&app, "stepup@example.com").await;
+    chrome.goto(&app, "/mfa/challenge?method=app").await;
+    app.clock.advance(30);
+    chrome
+        .fill("#code", &crate::mfa::oathtool(&secret, crate::actors::now(&app)))
+        .await;
+    chrome.click("main form button[type=submit]").await;
+    chrome.wait_for_path("/").await;
+    assert_eq!(chrome.amr(&app).await, vec![Amr::Pwd, Amr::Otp]);
+
+    // The service asks for the phishing-resistant level.
+    let verifier = "step-up-verifier-0123456789-0123456789-0123456789";
+    let challenge = data_encoding::BASE64URL_NOPAD.encode(&<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client.client.id.as_str()),
+        ("redirect_uri", callback.as_str()),
+        ("scope", "openid"),
+        ("state", "s1"),
+        ("nonce", "n1"),
+        ("acr_values", "phr"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ])
+    .unwrap();
+    chrome.goto(&app, &format!("/oauth2/authorize?{query}")).await;
+    chrome.wait_for_path("/mfa/challenge").await;
+    chrome
+        .wait_for_text("main", "This service needs your security key")
+        .await;
+    assert!(!chrome.source().await.contains("method=app"), "no way around the key");
+    chrome.click("button[data-start]").await;
+    // Back at the service (through the "returning" page, which moves on by itself).
+    chrome.wait_for_path("/callback").await;
+    let url = chrome.client.current_url().await.unwrap();
+    assert!(url.as_str().starts_with(&callback), "{url}");
+    let code = url.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    chrome.goto(&app, "/profile").await;
+    assert_eq!(
+        chrome.amr(&app).await,
+        vec![Amr::Pwd, Amr::Hwk],
+        "the session now proved the key"
+    );
+
+    let http = reqwest::Client::new();
+    let tokens: Value = http
+        .post(format!("{}/oauth2/token", app.address))
+        .basic_auth(&client.client.id, Some(client.secret.as_ref().unwrap().expose()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", callback.as_str()),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = app
+        .app
+        .verify_jwt(tokens["id_token"].as_str().unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(id["acr"], "phr");
+    assert_eq!(id["amr"], json!(["pwd", "hwk", "mfa"]));
+    chrome.quit().await;
+}
