@@ -1137,6 +1137,10 @@ impl App {
         let mut client_id = params.client_id.clone().filter(|c| !c.is_empty());
         if let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
             let claims = self.verify_jwt(hint, false).await.map_err(|_| LogoutRefusal::BadHint)?;
+            // An ID token: not an access token (`client_id`) nor a logout token (`events`).
+            if claims.get("client_id").is_some() || claims.get("events").is_some() {
+                return Err(LogoutRefusal::BadHint);
+            }
             let aud = match claims.get("aud") {
                 Some(Value::String(a)) => a.clone(),
                 Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_owned(),

@@ -648,6 +648,13 @@ async fn rp_initiated_logout() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(anna.browser.get("/").await.status(), StatusCode::OK, "still logged in");
 
+    // An access token is not an ID token.
+    let access_hint = format!(
+        "/oauth2/logout?{}",
+        serde_urlencoded::to_string([("id_token_hint", tokens["access_token"].as_str().unwrap())]).unwrap()
+    );
+    assert_eq!(anna.browser.get(&access_hint).await.status(), StatusCode::BAD_REQUEST);
+
     // Without a hint naming the session, the user is asked first.
     let (status, html) = anna.browser.get_text("/oauth2/logout").await;
     assert_eq!(status, StatusCode::OK);
