@@ -774,3 +774,61 @@ async fn prompt_login_and_max_age_force_a_fresh_login() {
         .await;
     assert!(location(&response).starts_with(REDIRECT));
 }
+
+#[tokio::test]
+async fn back_channel_logout_is_retried_until_the_service_answers() {
+    let app = TestApp::sqlite().await;
+    // A service that is down (503) until told otherwise.
+    let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (flag, store) = (up.clone(), received.clone());
+    let router = axum::Router::new().route(
+        "/bc",
+        axum::routing::post(
+            move |axum::Form(form): axum::Form<std::collections::HashMap<String, String>>| {
+                let (flag, store) = (flag.clone(), store.clone());
+                async move {
+                    if !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    store
+                        .lock()
+                        .unwrap()
+                        .push(form.get("logout_token").cloned().unwrap_or_default());
+                    StatusCode::OK
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://127.0.0.1:{}/bc", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let client = register(&app, |s| s.backchannel_logout_uri = Some(url.clone())).await;
+    let service = Service::new(&app, &client);
+    let anna = person(&app, "anna@example.com", None).await;
+    let code = code_for(&anna.browser, &service.id, &[]).await;
+    service.exchange(&code, VERIFIER).await;
+    anna.browser.logout().await;
+
+    assert_eq!(app.app.deliver_logout_batch().await.unwrap(), 1, "tried once");
+    assert!(received.lock().unwrap().is_empty());
+    assert_eq!(
+        app.app.deliver_logout_batch().await.unwrap(),
+        0,
+        "not due again at once"
+    );
+    up.store(true, std::sync::atomic::Ordering::SeqCst);
+    app.clock.advance(61);
+    assert_eq!(
+        app.app.deliver_logout_batch().await.unwrap(),
+        1,
+        "due again after the back-off"
+    );
+    assert_eq!(received.lock().unwrap().len(), 1);
+    app.clock.advance(3600);
+    assert_eq!(
+        app.app.deliver_logout_batch().await.unwrap(),
+        0,
+        "delivered once, never again"
+    );
+}
