@@ -97,11 +97,18 @@ async fn customer_service_registers_a_service_and_sees_its_secret_once() {
     let record = app.app.client(&id).await.unwrap();
     let hash = record.secret_hash.clone().unwrap();
     assert_ne!(hash, secret);
-    assert!(!hash.contains(&secret[4..]) && hash.len() == 64, "a SHA-256, not the secret");
+    assert!(
+        !hash.contains(&secret[4..]) && hash.len() == 64,
+        "a SHA-256, not the secret"
+    );
     assert_eq!(record.redirect_uris, [CALLBACK]);
     assert_eq!(record.signing_alg, SigningAlg::Es256);
     let (status, body) = client_credentials(&app, &id, &secret).await;
-    assert_ne!(status, StatusCode::UNAUTHORIZED, "the shown secret authenticates: {body}");
+    assert_ne!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the shown secret authenticates: {body}"
+    );
 
     let (public_id, public_secret, html) = register(b, "Harbour app", true).await;
     assert_eq!(public_secret, None);
@@ -127,7 +134,11 @@ async fn customer_service_registers_a_service_and_sees_its_secret_once() {
     let events = app.app.store.read().await.unwrap().recent_audit(10).await.unwrap();
     let added: Vec<_> = events.iter().filter(|e| e.kind == "oidc_client_added").collect();
     assert_eq!(added.len(), 2);
-    assert!(added.iter().all(|e| e.actor.map(|a| a.to_string()) == Some(carla_id.clone())));
+    assert!(
+        added
+            .iter()
+            .all(|e| e.actor.map(|a| a.to_string()) == Some(carla_id.clone()))
+    );
     assert!(!serde_json::to_string(&added[0].detail).unwrap().contains(&secret[4..]));
 }
 
@@ -154,7 +165,10 @@ async fn customer_service_edits_a_service_and_replaces_its_secret() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     assert!(alert(&html).unwrap().contains("wildcard"), "{html}");
-    assert!(html.contains(">https://berths.example/*</textarea>"), "what was typed stays");
+    assert!(
+        html.contains(">https://berths.example/*</textarea>"),
+        "what was typed stays"
+    );
     assert_eq!(app.app.client(&id).await.unwrap().redirect_uris, [CALLBACK]);
 
     let response = b.post(&path, &edit_form(&[("access_ttl", "soon")])).await;
@@ -186,11 +200,17 @@ async fn customer_service_edits_a_service_and_replaces_its_secret() {
     assert_eq!(record.name, "Berth planner 2");
     assert_eq!(record.redirect_uris, [CALLBACK, "https://berths.example/other"]);
     assert_eq!(record.post_logout_uris, ["https://berths.example/bye"]);
-    assert_eq!(record.backchannel_logout_uri.as_deref(), Some("https://berths.example/logout"));
+    assert_eq!(
+        record.backchannel_logout_uri.as_deref(),
+        Some("https://berths.example/logout")
+    );
     assert_eq!(record.scopes.to_string(), "openid email berths:read");
     assert!(record.require_key && record.consent && record.enabled);
     assert_eq!(record.signing_alg, SigningAlg::Rs256);
-    assert_eq!((record.access_ttl, record.refresh_idle_ttl, record.refresh_max_ttl), (600, 3600, 7 * 86_400));
+    assert_eq!(
+        (record.access_ttl, record.refresh_idle_ttl, record.refresh_max_ttl),
+        (600, 3600, 7 * 86_400)
+    );
     // Switched off: the checkbox left out.
     let mut off = edit_form(&[]);
     off.retain(|(n, _)| *n != "enabled");
@@ -215,7 +235,11 @@ async fn customer_service_edits_a_service_and_replaces_its_secret() {
     assert!(!html.contains(&new_secret));
 
     let kinds = app.audit_kinds(10).await;
-    assert_eq!(kinds.iter().filter(|k| *k == "oidc_client_changed").count(), 3, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "oidc_client_changed").count(),
+        3,
+        "{kinds:?}"
+    );
     assert_eq!(
         kinds[..2],
         ["oidc_token_refused", "oidc_client_secret_replaced"],
@@ -272,7 +296,10 @@ async fn only_customer_service_manages_services() {
     let (status, _) = client_credentials(&app, &id, &secret).await;
     assert_ne!(status, StatusCode::UNAUTHORIZED, "the secret was not replaced");
     let (_, html) = cast.main_admin.browser.get_text("/org").await;
-    assert!(!html.contains("href=\"/support/clients\""), "no menu entry for administrators");
+    assert!(
+        !html.contains("href=\"/support/clients\""),
+        "no menu entry for administrators"
+    );
 }
 
 /// The console speaks Dutch to a Dutch browser.
@@ -289,7 +316,16 @@ async fn the_services_pages_speak_dutch() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Diensten") && html.contains("Een dienst registreren") && html.contains("vertrouwelijk"));
     let (_, html) = carla.browser.get_text(&format!("/support/clients/{id}")).await;
-    assert!(html.contains("Het geheim vervangen") && html.contains("Opslaan"), "{html}");
+    assert!(
+        html.contains("Het geheim vervangen") && html.contains("Opslaan"),
+        "{html}"
+    );
     let response = carla.browser.post(&format!("/support/clients/{id}/secret"), &[]).await;
-    assert!(response.text().await.unwrap().contains("het wordt niet nog eens getoond"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("het wordt niet nog eens getoond")
+    );
 }
