@@ -14,6 +14,7 @@
 //! - [`profile`]: the user's own account: methods, MFA reset, sessions, password.
 //! - [`org`]: administrators manage their organization's members; the MFA-reset matrix; audit view.
 //! - [`support`]: customer service's console: search everyone, reset with a reason, unlock, organizations.
+//! - [`support_clients`]: customer service lists, registers and edits the services (only staff pass).
 //! - [`totp`]: setting up an authenticator app and the login challenge with its codes.
 //! - [`security_key`]: registering a FIDO2 security key and the login challenge with it (WebAuthn).
 //! - [`outbox`]: queueing email in a use case's transaction, and the delivery worker's step.
@@ -43,6 +44,7 @@ pub mod secrets;
 pub mod security_key;
 pub mod signing;
 pub mod support;
+pub mod support_clients;
 pub mod totp;
 
 use std::sync::Arc;

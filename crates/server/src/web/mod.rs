@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::profile::router())
         .merge(routes::org::router())
         .merge(routes::support::router())
+        .merge(routes::support_clients::router())
         .merge(routes::org_tokens::router())
         .merge(routes::lang::router())
         .merge(routes::assets::router())

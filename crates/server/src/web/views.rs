@@ -620,3 +620,65 @@ pub struct LogoutFields {
     pub state: String,
     pub client_id: String,
 }
+
+/// `/support/clients`: the services, the register form (what was typed), and a service just registered.
+#[derive(Template)]
+#[template(path = "support_clients.html")]
+pub struct SupportClientsView {
+    pub page: Page,
+    pub rows: Vec<ClientRow>,
+    pub name: String,
+    pub redirect_uris: String,
+    pub public: bool,
+    pub require_key: bool,
+    pub created: Option<CreatedClient>,
+    pub error: Option<String>,
+}
+
+/// One service in the console's list.
+pub struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub public: bool,
+    pub require_key: bool,
+    pub redirect_uris: Vec<String>,
+    pub enabled: bool,
+}
+
+/// A service just registered: its id and, for a confidential one, its secret — on this page only.
+pub struct CreatedClient {
+    pub id: String,
+    pub name: String,
+    pub secret: Option<String>,
+}
+
+/// `/support/clients/{id}`: every setting of a service as text fields, and a new secret shown once.
+#[derive(Template)]
+#[template(path = "support_client.html")]
+pub struct SupportClientView {
+    pub page: Page,
+    pub id: String,
+    pub public: bool,
+    pub fields: ClientFields,
+    pub algs: [&'static str; 2],
+    pub secret: Option<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A service's settings as the edit form shows them (URIs one per line, lifetimes like "30m").
+#[derive(Debug, Clone, Default)]
+pub struct ClientFields {
+    pub name: String,
+    pub redirect_uris: String,
+    pub post_logout_uris: String,
+    pub backchannel_logout_uri: String,
+    pub scopes: String,
+    pub require_key: bool,
+    pub signing_alg: String,
+    pub consent: bool,
+    pub access_ttl: String,
+    pub refresh_idle_ttl: String,
+    pub refresh_max_ttl: String,
+    pub enabled: bool,
+}

@@ -22,4 +22,5 @@ mod security;
 mod security_key;
 mod startup;
 mod support;
+mod support_clients;
 mod two_nodes;

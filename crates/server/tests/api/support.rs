@@ -15,7 +15,7 @@ fn tools(test: &str) -> bool {
 }
 
 /// A customer-service member, logged in with an app.
-async fn support(app: &TestApp) -> Person {
+pub(crate) async fn support(app: &TestApp) -> Person {
     let invitation = app
         .app
         .invite(

@@ -10,6 +10,7 @@
 //! | `/profile…` | [`profile`] |
 //! | `/org…` (dashboard, users, audit) | [`org`] |
 //! | `/support…` (customer-service console) | [`support`] |
+//! | `/support/clients…` (the services, OpenID Connect clients) | [`support_clients`] |
 //! | `/org/tokens…` (API tokens) | [`org_tokens`] |
 //! | `/lang` | [`lang`] |
 //! | `/static/*` | [`assets`] |
@@ -29,6 +30,7 @@ pub mod org_tokens;
 pub mod profile;
 pub mod register;
 pub mod support;
+pub mod support_clients;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
