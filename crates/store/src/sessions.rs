@@ -46,6 +46,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Gives a session the `sid` of the login session it continues.
+    pub async fn set_session_sid(&mut self, hash: &TokenHash, sid: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE sessions SET sid = $1 WHERE id_hash = $2")
+            .bind(sid.map(str::to_owned))
+            .bind(hash.to_hex())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// True if there was such a session.
     pub async fn delete_session(&mut self, hash: &TokenHash) -> Result<bool> {
         let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")

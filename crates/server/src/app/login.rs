@@ -444,6 +444,30 @@ impl App {
         }))
     }
 
+    /// A user logged in again in a browser that had a session (e.g. a service asked for `prompt=login`
+    /// or `max_age`): the same person keeps their single sign-on session (its `sid`, so the services'
+    /// grants stay and later logouts reach them); anyone else ends the old session like a logout.
+    pub async fn replace_session(
+        &self,
+        old: &CurrentSession,
+        new: &PlainToken,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        let same_user = tx
+            .find_session(&new.hash())
+            .await?
+            .is_some_and(|s| s.user_id == old.user.id);
+        if !same_user || old.sid.is_none() {
+            drop(tx);
+            return self.logout(old, client).await;
+        }
+        tx.delete_session(&old.token_hash).await?;
+        tx.set_session_sid(&new.hash(), old.sid.as_deref()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Ends the session on the server (every node sees it gone), with the services' grants made from
     /// it; services that registered for back-channel logout are told.
     pub async fn logout(&self, session: &CurrentSession, client: &Client) -> Result<(), AppError> {

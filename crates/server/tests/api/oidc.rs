@@ -749,28 +749,41 @@ async fn consent_is_asked_once_for_third_party_services_in_dutch_too() {
 async fn prompt_login_and_max_age_force_a_fresh_login() {
     let app = TestApp::sqlite().await;
     let client = register(&app, |_| {}).await;
+    let service = Service::new(&app, &client);
     let anna = person(&app, "anna@example.com", None).await;
+    let earlier = code_for(&anna.browser, &service.id, &[]).await;
+    let (_, earlier) = service.exchange(&earlier, VERIFIER).await;
     let response = anna
         .browser
-        .get(&authorize_path(&client.client.id, &[("prompt", "login")]))
+        .get(&authorize_path(&service.id, &[("prompt", "login")]))
         .await;
     assert_eq!(location(&response), "/login");
     anna.login(&app).await;
     let response = anna.browser.get("/oauth2/continue").await;
     let back = return_url(&response.text().await.unwrap());
-    assert!(
-        param(&back, "code").is_some(),
-        "after the new login the service gets its code"
+    let code = param(&back, "code").expect("after the new login the service gets its code");
+    let (_, tokens) = service.exchange(&code, VERIFIER).await;
+    let sid_of = |t: &Value| t["id_token"].as_str().unwrap().to_owned();
+    let (now, before) = (sid_of(&tokens), sid_of(&earlier));
+    let now = app.app.verify_jwt(&now, true).await.unwrap();
+    let before = app.app.verify_jwt(&before, true).await.unwrap();
+    assert_eq!(
+        now["sid"], before["sid"],
+        "the same person keeps the single sign-on session"
     );
+    assert!(now["auth_time"].as_i64() > before["auth_time"].as_i64(), "a new login");
+    let (status, _) = service.refresh(earlier["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "logging in again did not end the earlier grant");
+
     app.clock.advance(120);
     let response = anna
         .browser
-        .get(&authorize_path(&client.client.id, &[("max_age", "60")]))
+        .get(&authorize_path(&service.id, &[("max_age", "60")]))
         .await;
     assert_eq!(location(&response), "/login");
     let response = anna
         .browser
-        .get(&authorize_path(&client.client.id, &[("max_age", "3600")]))
+        .get(&authorize_path(&service.id, &[("max_age", "3600")]))
         .await;
     assert!(location(&response).starts_with(REDIRECT));
 }

@@ -69,7 +69,7 @@ async fn view_login_post(
     match state.app.login_password(&form.email, &password, &ctx.client).await {
         Ok(ok) => {
             if let Some(old) = &ctx.session {
-                state.app.logout(old, &ctx.client).await?;
+                state.app.replace_session(old, &ok.session, &ctx.client).await?;
             }
             let cookie = state
                 .cookies
