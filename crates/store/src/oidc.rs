@@ -573,6 +573,16 @@ impl Tx {
         rows.iter().map(delivery_from_row).collect()
     }
 
+    /// How many logout tokens wait to be delivered (not delivered, not given up).
+    pub async fn pending_logout_deliveries(&mut self) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM oidc_logout_deliveries WHERE delivered_at IS NULL AND abandoned_at IS NULL",
+        )
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn mark_logout_delivered(&mut self, id: &str, now: UnixTime) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE oidc_logout_deliveries SET delivered_at = $2, claimed_until = NULL, last_error = NULL \

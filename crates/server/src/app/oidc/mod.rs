@@ -10,6 +10,10 @@
 //! The rules (which parameters are valid, what a session must bring) are in
 //! `portcullis_core::oidc`; this module reads the clock once per call, keeps state in the database
 //! and signs.
+//!
+//! - [`authorize`]: the authorization endpoint and the interactions it may need; the code.
+//! - [`tokens`]: the token endpoint's grants, userinfo, introspection, revocation.
+//! - [`logout`]: grants ended with sessions, back-channel logout tokens, RP-initiated logout.
 
 mod authorize;
 mod logout;
