@@ -229,7 +229,8 @@ check(claims.email === email, 'the email claim', claims.email);
 if (arg.org) {
   check(claims.org?.name === arg.org && Array.isArray(claims.roles) && claims.roles.length, 'org and roles', claims);
 } else {
-  check(claims.org === undefined && claims.roles === undefined, 'no org or roles for an individual', claims);
+  // With the org scope `roles` is always there: empty for an individual without a platform role.
+  check(claims.org === undefined && claims.roles?.length === 0, 'no org and no roles for an individual', claims);
 }
 Object.assign(results, { sub: claims.sub, amr: claims.amr, acr: claims.acr, org: claims.org ?? null, roles: claims.roles ?? null });
 
