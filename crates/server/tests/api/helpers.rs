@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use portcullis::app::admin::Membership;
-use portcullis::app::{App, Client, ManualClock};
+use portcullis::app::{App, Client, Clock, ManualClock, SystemClock};
 use portcullis::settings::{EmailTransport, Settings, SmtpTls};
 use portcullis_core::{OrgName, OrgRole, UnixTime};
 use portcullis_store::outbox::OutboxMail;
@@ -34,6 +34,8 @@ pub(crate) use on_both_backends;
 pub struct TestApp {
     pub address: String,
     pub app: Arc<App>,
+    /// The app's clock, except for a server from [`TestApp::with_system_clock`], which reads the
+    /// system time and ignores this one.
     pub clock: Arc<ManualClock>,
     pub settings: Settings,
     pub db: Arc<TestDatabase>,
@@ -115,6 +117,19 @@ impl TestApp {
         Self::start_on(listener, address, db, None, Some(settings)).await
     }
 
+    /// On SQLite, with the system clock (for clients that check token times against the real time,
+    /// such as an OpenID Connect library), served and reached as `http://127.0.0.1:PORT`, which is
+    /// also its public URL and so its issuer. TOTP codes must then be made for the real time too.
+    pub async fn with_system_clock() -> TestApp {
+        let db = Arc::new(TestDatabase::sqlite());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let mut settings = test_settings(&db);
+        settings.public_url = address.parse().unwrap();
+        let unused = Arc::new(ManualClock::new(UnixTime(0)));
+        Self::start_with(listener, address, db, unused, Arc::new(SystemClock), settings).await
+    }
+
     async fn start_on(
         listener: tokio::net::TcpListener,
         address: String,
@@ -124,7 +139,18 @@ impl TestApp {
     ) -> TestApp {
         let clock = clock.unwrap_or_else(|| Arc::new(ManualClock::new(UnixTime(1_800_000_000))));
         let settings = settings.unwrap_or_else(|| test_settings(&db));
-        let app = portcullis::startup::open_app(&settings, clock.clone()).await.unwrap();
+        Self::start_with(listener, address, db, clock.clone(), clock, settings).await
+    }
+
+    async fn start_with(
+        listener: tokio::net::TcpListener,
+        address: String,
+        db: Arc<TestDatabase>,
+        clock: Arc<ManualClock>,
+        app_clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> TestApp {
+        let app = portcullis::startup::open_app(&settings, app_clock).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = {
             let (app, settings) = (app.clone(), settings.clone());

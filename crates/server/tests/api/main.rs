@@ -15,6 +15,7 @@ mod invitation;
 mod login;
 mod mfa;
 mod oidc;
+mod oidc_rp;
 mod org;
 mod profile;
 mod registration;
