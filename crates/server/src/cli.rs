@@ -128,9 +128,15 @@ enum ClientCommand {
 
 #[derive(Subcommand, Debug)]
 enum KeysCommand {
-    /// Replace the signing keys (ES256 and RS256) with new ones. The old keys stop signing at once and
-    /// stay published, so the tokens they signed keep verifying until they expire.
-    Rotate,
+    /// Replace the signing keys (ES256 and RS256) with new ones. The new keys are published at once
+    /// and start signing 10 minutes later (so services that cache the keys learn them first), when the
+    /// old ones stop; the old ones stay published until the tokens they signed have expired.
+    Rotate {
+        /// Sign with the new keys at once (when a key may be compromised); services that cached the
+        /// keys in the last minutes may refuse new tokens until they fetch the keys again.
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -341,16 +347,19 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             out.invitation(&app, &invitation, what);
             Ok(())
         }
-        Command::Keys(KeysCommand::Rotate) => {
-            let kids = app.rotate_signing_keys().await?;
-            let until = app.now().plus_secs(crate::app::signing::RETIRED_KEYS_PUBLISHED_FOR);
+        Command::Keys(KeysCommand::Rotate { now }) => {
+            let lead = if now { 0 } else { crate::app::signing::ROTATION_LEAD };
+            let (kids, switch) = app.rotate_signing_keys(lead).await?;
+            let until = switch.plus_secs(crate::app::signing::RETIRED_KEYS_PUBLISHED_FOR);
             out.line(
                 &format!(
-                    "New signing keys: {}. The old keys no longer sign and stay published until {} (UTC).",
+                    "New signing keys: {} (published now; they sign from {} UTC). The old keys sign until then \
+                     and stay published until {} (UTC).",
                     kids.join(", "),
+                    crate::i18n::format_utc(switch.0),
                     crate::i18n::format_utc(until.0)
                 ),
-                json!({ "kids": kids, "old_published_until": until.0 }),
+                json!({ "kids": kids, "signs_from": switch.0, "old_published_until": until.0 }),
             );
             Ok(())
         }

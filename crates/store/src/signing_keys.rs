@@ -24,6 +24,8 @@ pub struct SigningKeyRecord {
     /// The public key as a JWK (JSON text), as published.
     pub public_jwk: String,
     pub created_at: UnixTime,
+    /// From then on the key signs (published before: see the migration).
+    pub signs_from: UnixTime,
     /// From then on the key no longer signs.
     pub retired_at: Option<UnixTime>,
     /// From then on the key leaves the JWKS (and tokens it signed no longer verify).
@@ -37,6 +39,7 @@ impl std::fmt::Debug for SigningKeyRecord {
             .field("alg", &self.alg)
             .field("private_key", &"<sealed>")
             .field("created_at", &self.created_at)
+            .field("signs_from", &self.signs_from)
             .field("retired_at", &self.retired_at)
             .field("published_until", &self.published_until)
             .finish()
@@ -51,6 +54,7 @@ fn from_row(row: &AnyRow) -> Result<SigningKeyRecord> {
         private_key: row.try_get("private_key")?,
         public_jwk: row.try_get("public_jwk")?,
         created_at: UnixTime(row.try_get("created_at")?),
+        signs_from: UnixTime(row.try_get("signs_from")?),
         retired_at: row.try_get::<Option<i64>, _>("retired_at")?.map(UnixTime),
         published_until: row.try_get::<Option<i64>, _>("published_until")?.map(UnixTime),
     })
@@ -64,14 +68,15 @@ impl Tx {
         // `ON CONFLICT DO NOTHING` rather than catching the unique violation: on PostgreSQL a failed
         // statement aborts the whole transaction, and the caller wants to read on in it.
         let done = sqlx::query(
-            "INSERT INTO oidc_signing_keys (kid, alg, private_key, public_jwk, created_at, retired_at, \
-             published_until) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            "INSERT INTO oidc_signing_keys (kid, alg, private_key, public_jwk, created_at, signs_from, retired_at, \
+             published_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(key.kid.clone())
         .bind(key.alg.as_str())
         .bind(key.private_key.clone())
         .bind(key.public_jwk.clone())
         .bind(key.created_at.0)
+        .bind(key.signs_from.0)
         .bind(key.retired_at.map(|t| t.0))
         .bind(key.published_until.map(|t| t.0))
         .execute(self.conn())
@@ -82,7 +87,7 @@ impl Tx {
     /// The keys that sign: at most one per algorithm.
     pub async fn active_signing_keys(&mut self) -> Result<Vec<SigningKeyRecord>> {
         let rows = sqlx::query(
-            "SELECT kid, alg, private_key, public_jwk, created_at, retired_at, published_until \
+            "SELECT kid, alg, private_key, public_jwk, created_at, signs_from, retired_at, published_until \
              FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY alg, kid",
         )
         .fetch_all(self.conn())
@@ -94,7 +99,7 @@ impl Tx {
     /// first.
     pub async fn published_signing_keys(&mut self, now: UnixTime) -> Result<Vec<SigningKeyRecord>> {
         let rows = sqlx::query(
-            "SELECT kid, alg, private_key, public_jwk, created_at, retired_at, published_until \
+            "SELECT kid, alg, private_key, public_jwk, created_at, signs_from, retired_at, published_until \
              FROM oidc_signing_keys WHERE retired_at IS NULL OR published_until > $1 \
              ORDER BY created_at DESC, kid",
         )
@@ -104,12 +109,12 @@ impl Tx {
         rows.iter().map(from_row).collect()
     }
 
-    /// Retires every active key at `now`; they stay published until `published_until`. Returns how
-    /// many were retired.
-    pub async fn retire_signing_keys(&mut self, now: UnixTime, published_until: UnixTime) -> Result<u64> {
+    /// Retires every active key at `at` (now, or when the next key starts signing); they stay
+    /// published until `published_until`. Returns how many were retired.
+    pub async fn retire_signing_keys(&mut self, at: UnixTime, published_until: UnixTime) -> Result<u64> {
         let done =
             sqlx::query("UPDATE oidc_signing_keys SET retired_at = $1, published_until = $2 WHERE retired_at IS NULL")
-                .bind(now.0)
+                .bind(at.0)
                 .bind(published_until.0)
                 .execute(self.conn())
                 .await?;

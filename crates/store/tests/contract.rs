@@ -1412,6 +1412,7 @@ fn signing_key(kid: &str, alg: SigningAlg, at: i64) -> SigningKeyRecord {
         private_key: format!("v1.test.sealed-{kid}"),
         public_jwk: format!(r#"{{"kid":"{kid}","alg":"{}"}}"#, alg.as_str()),
         created_at: UnixTime(at),
+        signs_from: UnixTime(at),
         retired_at: None,
         published_until: None,
     }

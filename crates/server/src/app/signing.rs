@@ -3,7 +3,8 @@
 //!
 //! One ES256 (P-256) and one RS256 (RSA 2048) key sign at a time; both are made on first start
 //! ([`App::ensure_signing_keys`]) and replaced by [`App::rotate_signing_keys`] (`portcullis keys
-//! rotate`). A retired key stays published for [`RETIRED_KEYS_PUBLISHED_FOR`]: the longest a token it
+//! rotate`). A new key is published at once and signs from [`ROTATION_LEAD`] later (services that
+//! cache the JWKS learn it before they see its tokens); a retired key stays published for [`RETIRED_KEYS_PUBLISHED_FOR`]: the longest a token it
 //! signed can live ([`ACCESS_MAX`]) plus a minute, more than the age of a node's cache
 //! ([`CACHE_MAX_AGE`]) during which another node may still sign with it. After that it leaves the JWKS and its tokens no longer verify.
 //!
@@ -44,6 +45,9 @@ pub const CACHE_MAX_AGE: i64 = 30;
 /// sign with it, and that token lives up to [`ACCESS_MAX`]; the rest is a margin for clocks.
 pub const RETIRED_KEYS_PUBLISHED_FOR: i64 = ACCESS_MAX + 60;
 
+/// How long after `keys rotate` the new keys start signing (they are published at once).
+pub const ROTATION_LEAD: i64 = 10 * 60;
+
 /// At most one reload per this interval because of unknown kids (real time: it protects the
 /// database, whatever the app's clock says).
 const MISS_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
@@ -63,6 +67,7 @@ struct LoadedKey {
     alg: SigningAlg,
     signer: Option<Signer>,
     decoding: DecodingKey,
+    signs_from: UnixTime,
     retired_at: Option<UnixTime>,
     published_until: Option<UnixTime>,
 }
@@ -97,10 +102,11 @@ impl Snapshot {
         now >= self.loaded_at && now.0 - self.loaded_at.0 < CACHE_MAX_AGE
     }
 
-    fn active(&self, alg: SigningAlg) -> Option<&Arc<LoadedKey>> {
+    /// The key that signs for `alg` at `now` (after a rotation the old one until the new one starts).
+    fn active(&self, alg: SigningAlg, now: UnixTime) -> Option<&Arc<LoadedKey>> {
         self.keys
             .values()
-            .find(|k| k.alg == alg && k.retired_at.is_none() && k.signer.is_some())
+            .find(|k| k.alg == alg && k.signs_from <= now && k.retired_at.is_none_or(|r| r > now) && k.signer.is_some())
     }
 }
 
@@ -227,13 +233,15 @@ impl App {
         self.public_url.as_str().trim_end_matches('/').to_owned()
     }
 
-    fn seal_new_key(&self, key: &NewKey, now: UnixTime) -> Result<SigningKeyRecord, AppError> {
+    /// A new key's record: published from `now`, signing from `signs_from`.
+    fn seal_new_key(&self, key: &NewKey, now: UnixTime, signs_from: UnixTime) -> Result<SigningKeyRecord, AppError> {
         Ok(SigningKeyRecord {
             kid: key.kid.clone(),
             alg: key.alg,
             private_key: self.secrets.seal(&key.pkcs8, &aad(&key.kid))?,
             public_jwk: key.jwk.to_string(),
             created_at: now,
+            signs_from,
             retired_at: None,
             published_until: None,
         })
@@ -256,7 +264,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let mut created = Vec::new();
         for key in &new {
-            if tx.insert_signing_key(&self.seal_new_key(key, now)?).await? {
+            if tx.insert_signing_key(&self.seal_new_key(key, now, now)?).await? {
                 created.push(json!({ "kid": key.kid, "alg": key.alg.as_str() }));
             }
         }
@@ -281,21 +289,26 @@ impl App {
         Ok(())
     }
 
-    /// Retires the active keys (they stay published for [`RETIRED_KEYS_PUBLISHED_FOR`]) and creates
-    /// new ones in one transaction; audited as `signing_keys_rotated` with the new and old kids.
-    /// Returns the new kids. Works on a database without keys, too.
+    /// Creates new keys and retires the active ones in one transaction. The new keys are published at
+    /// once and start signing `lead` seconds later ([`ROTATION_LEAD`] normally, 0 when a key may be
+    /// compromised), when the old ones stop; the old ones stay published for
+    /// [`RETIRED_KEYS_PUBLISHED_FOR`] after that. The lead lets services that cache the JWKS (most
+    /// libraries refetch it only after a minute or more) learn a key before they see a token signed
+    /// with it. Audited as `signing_keys_rotated` with the new and old kids. Returns the new kids and
+    /// the moment they start signing. Works on a database without keys, too.
     #[tracing::instrument(skip_all)]
-    pub async fn rotate_signing_keys(&self) -> Result<Vec<String>, AppError> {
+    pub async fn rotate_signing_keys(&self, lead: i64) -> Result<(Vec<String>, UnixTime), AppError> {
         let new = generate_all(SigningAlg::ALL.to_vec()).await?;
         for _ in 0..ROTATE_TRIES {
             let now = self.now();
-            let published_until = now.plus_secs(RETIRED_KEYS_PUBLISHED_FOR);
+            let switch = now.plus_secs(lead.max(0));
+            let published_until = switch.plus_secs(RETIRED_KEYS_PUBLISHED_FOR);
             let mut tx = self.store.begin().await?;
             let old: Vec<String> = tx.active_signing_keys().await?.into_iter().map(|k| k.kid).collect();
-            tx.retire_signing_keys(now, published_until).await?;
+            tx.retire_signing_keys(switch, published_until).await?;
             let mut all_in = true;
             for key in &new {
-                all_in &= tx.insert_signing_key(&self.seal_new_key(key, now)?).await?;
+                all_in &= tx.insert_signing_key(&self.seal_new_key(key, now, switch)?).await?;
             }
             if !all_in {
                 // Another node rotated at the same moment (PostgreSQL): its new keys were not yet
@@ -311,13 +324,13 @@ impl App {
                 None,
                 None,
                 &Client::default(),
-                json!({ "new": kids, "old": old, "published_until": published_until.0 }),
+                json!({ "new": kids, "old": old, "signs_from": switch.0, "published_until": published_until.0 }),
             ))
             .await?;
             tx.commit().await?;
             self.signing_keys.set(None);
-            tracing::info!(new = ?kids, old = ?old, "rotated the OpenID Connect signing keys");
-            return Ok(kids);
+            tracing::info!(new = ?kids, old = ?old, signs_from = switch.0, "rotated the OpenID Connect signing keys");
+            return Ok((kids, switch));
         }
         Err(crypto_error(
             "other rotations kept running at the same moment; try again",
@@ -332,12 +345,12 @@ impl App {
         }
         let now = self.now();
         let mut snapshot = self.key_snapshot(now, false).await?;
-        if snapshot.active(alg).is_none() {
+        if snapshot.active(alg, now).is_none() {
             // Keys made since the last read (first start, another node's rotation).
             snapshot = self.key_snapshot(now, true).await?;
         }
         let key = snapshot
-            .active(alg)
+            .active(alg, now)
             .ok_or_else(|| crypto_error(&format!("no active {} key (start the server once)", alg.as_str())))?;
         let header = json!({ "alg": alg.as_str(), "kid": key.kid, "typ": typ });
         let mut token = format!(
@@ -450,7 +463,7 @@ impl App {
                 .cloned();
             let key = match reused {
                 Some(key) => key,
-                None => Arc::new(self.parse_key(&record)?),
+                None => Arc::new(self.parse_key(&record, now)?),
             };
             keys.insert(record.kid, key);
         }
@@ -460,14 +473,14 @@ impl App {
     }
 
     /// Parses a stored key: the public half always, the private half only while it signs.
-    fn parse_key(&self, record: &SigningKeyRecord) -> Result<LoadedKey, AppError> {
+    fn parse_key(&self, record: &SigningKeyRecord, now: UnixTime) -> Result<LoadedKey, AppError> {
         let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(&record.public_jwk)
             .map_err(|_| crypto_error(&format!("the stored JWK of {} does not parse", record.kid)))?;
         let decoding = DecodingKey::from_jwk(&jwk)
             .map_err(|_| crypto_error(&format!("the stored JWK of {} is not a public key", record.kid)))?;
         let signer = match record.retired_at {
-            Some(_) => None,
-            None => {
+            Some(at) if at <= now => None,
+            _ => {
                 let pkcs8 = self.secrets.open(&record.private_key, &aad(&record.kid))?;
                 Some(match record.alg {
                     SigningAlg::Es256 => Signer::Es256(
@@ -486,6 +499,7 @@ impl App {
             alg: record.alg,
             signer,
             decoding,
+            signs_from: record.signs_from,
             retired_at: record.retired_at,
             published_until: record.published_until,
         })
@@ -505,7 +519,7 @@ mod tests {
     use portcullis_testkit::{Kind, TestDatabase};
     use serde_json::{Value, json};
 
-    use super::RETIRED_KEYS_PUBLISHED_FOR;
+    use super::{RETIRED_KEYS_PUBLISHED_FOR, ROTATION_LEAD};
     use crate::app::secrets::{MasterKey, SecretBox};
     use crate::app::{App, AppError, ManualClock};
     use crate::settings::Settings;
@@ -737,6 +751,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn new_keys_are_published_before_they_sign() {
+        let (app, clock, _db) = app().await;
+        let claims = id_token_claims(&app, START.plus_secs(3600));
+        let before = kid_of(&app.sign_jwt(SigningAlg::Es256, "JWT", &claims).await.unwrap());
+        let (new, switch) = app.rotate_signing_keys(ROTATION_LEAD).await.unwrap();
+        assert_eq!(switch, START.plus_secs(ROTATION_LEAD));
+        let published = jwks_kids(&app.jwks().await.unwrap());
+        assert!(new.iter().all(|k| published.contains(k)), "published at once");
+        assert_eq!(
+            kid_of(&app.sign_jwt(SigningAlg::Es256, "JWT", &claims).await.unwrap()),
+            before,
+            "the old key signs on until the switch"
+        );
+        clock.advance(ROTATION_LEAD - 1);
+        assert_eq!(
+            kid_of(&app.sign_jwt(SigningAlg::Es256, "JWT", &claims).await.unwrap()),
+            before
+        );
+        clock.advance(1);
+        let after = app.sign_jwt(SigningAlg::Es256, "JWT", &claims).await.unwrap();
+        assert!(new.contains(&kid_of(&after)), "the new key signs from the switch");
+        assert!(app.verify_jwt(&after, true).await.is_ok());
+        clock.advance(RETIRED_KEYS_PUBLISHED_FOR);
+        assert!(!jwks_kids(&app.jwks().await.unwrap()).contains(&before));
+    }
+
+    #[tokio::test]
     async fn after_a_rotation_old_tokens_verify_until_their_key_leaves_the_jwks() {
         let (app, clock, _db) = app().await;
         let before: Vec<String> = jwks_kids(&app.jwks().await.unwrap());
@@ -750,7 +791,7 @@ mod tests {
             .unwrap();
 
         clock.advance(10);
-        let new = app.rotate_signing_keys().await.unwrap();
+        let new = app.rotate_signing_keys(0).await.unwrap().0;
         assert_eq!(new.len(), 2);
         assert!(new.iter().all(|kid| !before.contains(kid)));
         let mut all = [before.clone(), new.clone()].concat();
@@ -793,7 +834,7 @@ mod tests {
             app.sign_jwt(SigningAlg::Es256, "JWT", &json!({})).await.is_err(),
             "no keys yet"
         );
-        let kids = app.rotate_signing_keys().await.unwrap();
+        let kids = app.rotate_signing_keys(0).await.unwrap().0;
         let mut sorted = kids.clone();
         sorted.sort();
         assert_eq!(jwks_kids(&app.jwks().await.unwrap()), sorted);
@@ -876,7 +917,7 @@ mod tests {
         assert!(b.verify_jwt(&from_a, true).await.is_ok());
 
         // B rotates; A has the old keys cached and learns the new kid from the first token naming it.
-        let new = b.rotate_signing_keys().await.unwrap();
+        let new = b.rotate_signing_keys(0).await.unwrap().0;
         let from_b = b
             .sign_jwt(SigningAlg::Es256, "JWT", &claims(START.plus_secs(600)))
             .await
@@ -933,7 +974,7 @@ mod tests {
             .await
             .unwrap();
         assert!(
-            tx.insert_signing_key(&b.seal_new_key(&new_key, START).unwrap())
+            tx.insert_signing_key(&b.seal_new_key(&new_key, START, START).unwrap())
                 .await
                 .unwrap()
         );

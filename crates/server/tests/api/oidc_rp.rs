@@ -170,7 +170,7 @@ async fn run_rp(app: &TestApp, client: &NewClient, email: &str, secret: &str, or
     let talk = async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if line == "ROTATE" {
-                rotated = app.app.rotate_signing_keys().await.unwrap();
+                rotated = app.app.rotate_signing_keys(0).await.unwrap().0;
                 stdin.write_all(b"go\n").await.unwrap();
             } else {
                 results = Some(line);

@@ -32,14 +32,16 @@ CREATE TABLE oidc_clients (
 );
 
 -- Token-signing keys. private_key: PKCS#8, sealed under the master key. public_jwk: the JWKS entry.
--- A key signs until retired_at, and stays in the JWKS until published_until (when the last token it
--- signed has expired).
+-- A key is published from created_at, signs from signs_from (after a rotation some minutes later, so
+-- that services caching the JWKS know it before they see it) until retired_at, and stays in the JWKS
+-- until published_until (when the last token it signed has expired).
 CREATE TABLE oidc_signing_keys (
     kid              TEXT PRIMARY KEY NOT NULL,
     alg              TEXT NOT NULL CHECK (alg IN ('ES256', 'RS256')),
     private_key      TEXT NOT NULL,
     public_jwk       TEXT NOT NULL,
     created_at       BIGINT NOT NULL,
+    signs_from       BIGINT NOT NULL,
     retired_at       BIGINT,
     published_until  BIGINT
 );
