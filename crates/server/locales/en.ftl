@@ -541,6 +541,7 @@ oidc-logout-question = Log out? You will be logged out of every service that use
 oidc-logout-asked-by = { $service } asks to log you out.
 oidc-logout-button = Log out
 oidc-logged-out = You are logged out.
+oidc-continue-service = Continue to the service
 oidc-login-again = Log in again
 challenge-key-needed = This service needs your security key: confirm with the key to continue.
 nav-clients = Services

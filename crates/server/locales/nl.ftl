@@ -541,6 +541,7 @@ oidc-logout-question = Uitloggen? U wordt uitgelogd bij elke dienst die deze log
 oidc-logout-asked-by = { $service } vraagt u uit te loggen.
 oidc-logout-button = Uitloggen
 oidc-logged-out = U bent uitgelogd.
+oidc-continue-service = Verder naar de dienst
 oidc-login-again = Opnieuw inloggen
 challenge-key-needed = Deze dienst vraagt om uw beveiligingssleutel: bevestig met de sleutel om verder te gaan.
 nav-clients = Diensten

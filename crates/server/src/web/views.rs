@@ -92,6 +92,8 @@ pub struct MfaSetupView {
     /// The security keys registered so far (a key's green check).
     pub keys: Vec<KeyView>,
     pub error: Option<String>,
+    /// A service waits for this login (it asked for a security key): the way back to it.
+    pub service_waiting: bool,
 }
 
 /// A registered security key as pages show it.

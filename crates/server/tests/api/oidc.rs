@@ -716,6 +716,9 @@ async fn a_service_that_needs_a_key_explains_how_to_add_one() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("only accepts logins with a security key"), "{html}");
     assert!(html.contains("/mfa/setup/key"));
+    // While the service waits, the setup page leads back to it.
+    let (_, html) = anna.browser.get_text("/mfa/setup").await;
+    assert!(html.contains("href=\"/oauth2/continue\""), "{html}");
     let response = anna.browser.post("/oauth2/cancel", &[]).await;
     let (_, html) = (response.status(), response.text().await.unwrap());
     let back = return_url(&html);

@@ -85,7 +85,11 @@ fn at_challenge(ctx: &Ctx) -> Result<&CurrentSession, &'static str> {
     }
 }
 
-async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+async fn view_mfa_setup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
     let session = match at_setup(&ctx, state.app.now()) {
         Ok(session) => session,
         Err(path) => return Ok(see_other(path)),
@@ -100,6 +104,7 @@ async fn view_mfa_setup(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
             app_done: summary.apps > 0,
             keys: keys.iter().map(KeyView::of).collect(),
             error: None,
+            service_waiting: super::oidc::waiting(&state, &headers),
         },
     ))
 }
@@ -134,6 +139,7 @@ async fn view_finish_post(
                     app_done: false,
                     keys: Vec::new(),
                     error,
+                    service_waiting: false,
                 },
             ))
         }
