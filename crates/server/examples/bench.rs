@@ -940,7 +940,9 @@ fn code_of(to: &str) -> Option<String> {
     if !to.starts_with(OIDC_REDIRECT) {
         return None;
     }
-    url.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Emails and invitation links, one `portcullis user invite --json` per line.
@@ -1173,7 +1175,11 @@ async fn oidc_login_once(
         if response.status() == 303 && location(response) == to {
             Ok(())
         } else {
-            Err(format!("{what} {} → {}", response.status().as_u16(), location(response)))
+            Err(format!(
+                "{what} {} → {}",
+                response.status().as_u16(),
+                location(response)
+            ))
         }
     };
     let response = get(client, &service.authorize_url(), "").await?;
