@@ -25,6 +25,25 @@
 //!   console's search (see `bench/search.sh`, on a database filled by `portcullis dev seed`). LINK is a
 //!   customer-service invitation: accepted, an authenticator app set up, then N searches
 //!   (`GET /support?q=…`, a fixed mix of email, name and organization prefixes) by C workers.
+//! - `oidc-code`, `oidc-refresh`, `oidc-client-credentials`, `oidc-login`: the OpenID Connect
+//!   provider (see `bench/oidc.sh`; the client is registered with `portcullis client add --json`, its id
+//!   and secret passed as `--client-id` / `--client-secret` and sent as `client_secret_basic`).
+//!   - `oidc-code --url URL --invites FILE --password P --client-id ID --client-secret S --codes N
+//!     --concurrency C`: C users (the first C lines of FILE) set up an authenticator app (not measured).
+//!     Phase 1 (timed): the C workers ask `/oauth2/authorize` (PKCE S256, with their live session) for
+//!     N codes in all. Phase 2 (timed): the same codes are exchanged at `/oauth2/token`
+//!     (`authorization_code`). Prints both rates and the pairs per second over the two phases. A code
+//!     lives 60 s: N must be small enough that each phase ends well within that.
+//!   - `oidc-refresh … --families F --seconds S --concurrency C`: F codes are fetched and exchanged
+//!     (not measured); then for S seconds worker i refreshes its families i, i+C, … in turn, each time
+//!     with the refresh token the previous call returned (rotation).
+//!   - `oidc-client-credentials --url URL --client-id ID --client-secret S --seconds S --concurrency C`.
+//!   - `oidc-login --url URL --invites FILE --password P --client-id ID --client-secret S --concurrency
+//!     C`: every user of FILE sets up an app (not measured); after the 30-s step of the last setup code
+//!     has passed, each user logs in once as a fresh browser would for a service: `GET
+//!     /oauth2/authorize` → `GET /login` → `POST /login` → `GET /mfa/challenge` → `POST
+//!     /mfa/challenge` (the code of the current step) → `GET /` → `GET /oauth2/continue` → `POST
+//!     /oauth2/token`. Each user once: a TOTP step is accepted once per user.
 
 use std::time::{Duration, Instant};
 
@@ -97,7 +116,52 @@ async fn main() {
             )
             .await
         }
-        _ => eprintln!("usage: bench hash-rate|accept|logins|startup|totp|keys|search …"),
+        Some("oidc-code") => {
+            let service = Service::from_args(&args);
+            oidc_code(
+                &service,
+                &arg(&args, "--invites"),
+                &arg(&args, "--password"),
+                arg(&args, "--codes").parse().unwrap(),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        Some("oidc-refresh") => {
+            let service = Service::from_args(&args);
+            oidc_refresh(
+                &service,
+                &arg(&args, "--invites"),
+                &arg(&args, "--password"),
+                arg(&args, "--families").parse().unwrap(),
+                arg(&args, "--seconds").parse().unwrap(),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        Some("oidc-client-credentials") => {
+            let service = Service::from_args(&args);
+            oidc_client_credentials(
+                &service,
+                arg(&args, "--seconds").parse().unwrap(),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        Some("oidc-login") => {
+            let service = Service::from_args(&args);
+            oidc_login(
+                &service,
+                &arg(&args, "--invites"),
+                &arg(&args, "--password"),
+                arg(&args, "--concurrency").parse().unwrap(),
+            )
+            .await
+        }
+        _ => eprintln!(
+            "usage: bench hash-rate|accept|logins|startup|totp|keys|search|oidc-code|oidc-refresh|\
+             oidc-client-credentials|oidc-login …"
+        ),
     }
 }
 
@@ -587,17 +651,29 @@ async fn keys(url: &str, origin: &str, invites: &str, password: &str, concurrenc
 
 /// The measured phase of a step scenario: waits for the workers, then prints steps per second, p50/p99
 /// latency and the errors by kind, each line prefixed by `name`.
-async fn report(name: &str, started: Instant, workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, Vec<String>)>>) {
-    let mut all = Vec::new();
-    let mut errors = std::collections::BTreeMap::new();
+/// Returns how many steps succeeded.
+async fn report(
+    name: &str,
+    started: Instant,
+    workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, Vec<String>)>>,
+) -> usize {
+    let (mut all, mut errors) = (Vec::new(), Vec::new());
     for worker in workers {
         let (latencies, e) = worker.await.unwrap();
         all.extend(latencies);
-        for error in e {
-            *errors.entry(error).or_insert(0u64) += 1;
-        }
+        errors.extend(e);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    summarize(name, started.elapsed().as_secs_f64(), all, errors)
+}
+
+/// Prints what `report` prints for latencies and errors gathered over `elapsed` seconds.
+fn summarize(name: &str, elapsed: f64, mut all: Vec<Duration>, errors: Vec<String>) -> usize {
+    let errors = errors
+        .into_iter()
+        .fold(std::collections::BTreeMap::new(), |mut counts, error| {
+            *counts.entry(error).or_insert(0u64) += 1;
+            counts
+        });
     all.sort();
     println!(
         "{name}_steps {} errors {} {name}_steps_per_second {:.2} p50_ms {:.1} p99_ms {:.1}",
@@ -610,6 +686,7 @@ async fn report(name: &str, started: Instant, workers: Vec<tokio::task::JoinHand
     for (error, count) in &errors {
         println!("{name}_error {error}: {count}");
     }
+    all.len()
 }
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
@@ -766,4 +843,436 @@ async fn search(url: &str, link: &str, password: &str, queries: usize, concurren
         })
         .collect();
     report("search", started, workers).await;
+}
+
+// ---- OpenID Connect ----
+
+const OIDC_REDIRECT: &str = "https://service.example/callback";
+const PKCE_VERIFIER: &str = "a-pkce-verifier-that-is-long-enough-0123456789-abcdefgh";
+
+/// The registered service the OIDC scenarios act as (`client_secret_basic`).
+#[derive(Clone)]
+struct Service {
+    url: String,
+    id: String,
+    secret: String,
+}
+
+impl Service {
+    fn from_args(args: &[String]) -> Service {
+        Service {
+            url: arg(args, "--url"),
+            id: arg(args, "--client-id"),
+            secret: arg(args, "--client-secret"),
+        }
+    }
+
+    /// The authorization request of the code flow (PKCE S256, offline_access for a refresh token).
+    fn authorize_url(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let challenge = data_encoding::BASE64URL_NOPAD.encode(&Sha256::digest(PKCE_VERIFIER.as_bytes()));
+        let params = [
+            ("response_type", "code"),
+            ("client_id", self.id.as_str()),
+            ("redirect_uri", OIDC_REDIRECT),
+            ("scope", "openid profile email offline_access"),
+            ("state", "st-123"),
+            ("nonce", "n-456"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        format!(
+            "{}/oauth2/authorize?{}",
+            self.url,
+            serde_urlencoded::to_string(params).unwrap()
+        )
+    }
+
+    /// `POST /oauth2/token`; the JSON answer if it was 200, else the status (or transport error).
+    async fn token(&self, client: &reqwest::Client, form: &[(&str, &str)]) -> Result<serde_json::Value, String> {
+        let response = client
+            .post(format!("{}/oauth2/token", self.url))
+            .basic_auth(&self.id, Some(&self.secret))
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        if status != 200 {
+            let error = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return Err(format!("{} {error}", status.as_u16()));
+        }
+        serde_json::from_str(&body).map_err(|e| e.to_string())
+    }
+
+    async fn exchange(&self, client: &reqwest::Client, code: &str) -> Result<serde_json::Value, String> {
+        self.token(
+            client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", OIDC_REDIRECT),
+                ("code_verifier", PKCE_VERIFIER),
+            ],
+        )
+        .await
+    }
+
+    /// A logged-in browser (its session cookie) asks for a code: it comes straight back.
+    async fn code(&self, client: &reqwest::Client, session: &str) -> Result<String, String> {
+        let response = client
+            .get(self.authorize_url())
+            .header("cookie", format!("portcullis={session}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        code_of(location(&response)).ok_or_else(|| format!("authorize {}", response.status().as_u16()))
+    }
+}
+
+/// The `code` parameter of a redirect to the service.
+fn code_of(to: &str) -> Option<String> {
+    let url = Url::parse(to).ok()?;
+    if !to.starts_with(OIDC_REDIRECT) {
+        return None;
+    }
+    url.query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Emails and invitation links, one `portcullis user invite --json` per line.
+fn read_invites(path: &str) -> Vec<(String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let invite: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                invite["email"].as_str().unwrap().to_owned(),
+                invite["link"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Sets up the first `count` invited users with an app, `concurrency` at a time: (email, TOTP secret,
+/// step of the setup code, logged-in session).
+async fn enroll_many(
+    url: &str,
+    invites: &[(String, String)],
+    password: &str,
+    concurrency: usize,
+) -> Vec<(String, TotpSecret, i64, String)> {
+    let setups: Vec<_> = (0..concurrency)
+        .map(|i| {
+            let (url, password) = (url.to_owned(), password.to_owned());
+            let mine: Vec<(String, String)> = invites.iter().skip(i).step_by(concurrency).cloned().collect();
+            tokio::spawn(async move {
+                let client = client();
+                let mut users = Vec::new();
+                for (email, link) in mine {
+                    let (_, secret, step, session) = enroll_app(&client, &url, &link, &password).await;
+                    users.push((email, secret, step, session));
+                }
+                users
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for setup in setups {
+        all.extend(setup.await.unwrap());
+    }
+    all
+}
+
+type Measured = tokio::task::JoinHandle<(Vec<Duration>, Vec<String>)>;
+
+/// Phase 1 of `oidc-code`: `codes` codes fetched, one worker per session; the codes per worker and
+/// the count fetched.
+async fn fetch_codes(service: &Service, sessions: &[String], codes: usize) -> (Vec<Vec<String>>, usize) {
+    let per_worker = codes / sessions.len().max(1);
+    let started = Instant::now();
+    let workers: Vec<_> = sessions
+        .iter()
+        .map(|session| {
+            let (service, session) = (service.clone(), session.clone());
+            tokio::spawn(async move {
+                let client = client();
+                let (mut latencies, mut errors, mut got) = (Vec::new(), Vec::new(), Vec::new());
+                for _ in 0..per_worker {
+                    let sent = Instant::now();
+                    match service.code(&client, &session).await {
+                        Ok(code) => {
+                            latencies.push(sent.elapsed());
+                            got.push(code);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (latencies, errors, got)
+            })
+        })
+        .collect();
+    let (mut all, mut errors, mut per) = (Vec::new(), Vec::new(), Vec::new());
+    for worker in workers {
+        let (latencies, e, got) = worker.await.unwrap();
+        all.extend(latencies);
+        errors.extend(e);
+        per.push(got);
+    }
+    let fetched = summarize("oidc_authorize", started.elapsed().as_secs_f64(), all, errors);
+    (per, fetched)
+}
+
+async fn oidc_code(service: &Service, invites: &str, password: &str, codes: usize, concurrency: usize) {
+    let invites = read_invites(invites);
+    let users = enroll_many(&service.url, &invites[..concurrency], password, concurrency).await;
+    let sessions: Vec<String> = users.into_iter().map(|u| u.3).collect();
+
+    let started = Instant::now();
+    let (per_worker, _) = fetch_codes(service, &sessions, codes).await;
+    let authorize_seconds = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let workers: Vec<Measured> = per_worker
+        .into_iter()
+        .map(|codes| {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let client = client();
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                for code in codes {
+                    let sent = Instant::now();
+                    match service.exchange(&client, &code).await {
+                        Ok(tokens) if tokens["id_token"].is_string() => latencies.push(sent.elapsed()),
+                        Ok(_) => errors.push("no id_token".to_owned()),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let exchanged = report("oidc_exchange", started, workers).await;
+    let exchange_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "oidc_code_pairs {exchanged} authorize_seconds {authorize_seconds:.2} exchange_seconds {exchange_seconds:.2} \
+         pairs_per_second {:.2}",
+        exchanged as f64 / (authorize_seconds + exchange_seconds)
+    );
+}
+
+async fn oidc_refresh(
+    service: &Service,
+    invites: &str,
+    password: &str,
+    families: usize,
+    seconds: u64,
+    concurrency: usize,
+) {
+    let invites = read_invites(invites);
+    let users = enroll_many(&service.url, &invites[..concurrency], password, concurrency).await;
+    let sessions: Vec<String> = users.into_iter().map(|u| u.3).collect();
+    // Not measured: one family per code.
+    let http = client();
+    let mut tokens = Vec::new();
+    for i in 0..families {
+        let code = service.code(&http, &sessions[i % sessions.len()]).await.unwrap();
+        let answer = service.exchange(&http, &code).await.unwrap();
+        tokens.push(answer["refresh_token"].as_str().unwrap().to_owned());
+    }
+    println!("oidc_refresh_setup families {families}");
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<Measured> = (0..concurrency)
+        .map(|i| {
+            let service = service.clone();
+            let mut mine: Vec<String> = tokens.iter().skip(i).step_by(concurrency).cloned().collect();
+            tokio::spawn(async move {
+                let client = client();
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                let mut next = 0;
+                while Instant::now() < deadline && !mine.is_empty() {
+                    let sent = Instant::now();
+                    let answer = service
+                        .token(
+                            &client,
+                            &[("grant_type", "refresh_token"), ("refresh_token", &mine[next])],
+                        )
+                        .await;
+                    match answer.map(|a| a["refresh_token"].as_str().map(str::to_owned)) {
+                        Ok(Some(rotated)) => {
+                            latencies.push(sent.elapsed());
+                            mine[next] = rotated;
+                            next = (next + 1) % mine.len();
+                        }
+                        Ok(None) => errors.push("no refresh_token".to_owned()),
+                        Err(e) => {
+                            // The family is gone; drop it rather than replaying it.
+                            errors.push(e);
+                            mine.remove(next);
+                            next = if mine.is_empty() { 0 } else { next % mine.len() };
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    report("oidc_refresh", started, workers).await;
+}
+
+async fn oidc_client_credentials(service: &Service, seconds: u64, concurrency: usize) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<Measured> = (0..concurrency)
+        .map(|_| {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let client = client();
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match service.token(&client, &[("grant_type", "client_credentials")]).await {
+                        Ok(a) if a["access_token"].is_string() => latencies.push(sent.elapsed()),
+                        Ok(_) => errors.push("no access_token".to_owned()),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    report("oidc_client_credentials", started, workers).await;
+}
+
+/// A GET with the given cookies.
+async fn get(client: &reqwest::Client, url: &str, cookies: &str) -> Result<reqwest::Response, String> {
+    client
+        .get(url)
+        .header("cookie", cookies)
+        .send()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// One whole login for a service, as a fresh browser does it; returns the tokens' answer.
+async fn oidc_login_once(
+    client: &reqwest::Client,
+    service: &Service,
+    email: &str,
+    password: &str,
+    secret: &TotpSecret,
+) -> Result<(), String> {
+    let url = &service.url;
+    let expect = |response: &reqwest::Response, to: &str, what: &str| {
+        if response.status() == 303 && location(response) == to {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} {} → {}",
+                response.status().as_u16(),
+                location(response)
+            ))
+        }
+    };
+    let response = get(client, &service.authorize_url(), "").await?;
+    expect(&response, "/login", "authorize")?;
+    let authz = set_cookie(&response, "portcullis-authz");
+    let response = get(client, &format!("{url}/login"), &format!("portcullis-authz={authz}")).await?;
+    let csrf = set_cookie(&response, "portcullis-csrf");
+    let base = format!("portcullis-csrf={csrf}; portcullis-authz={authz}");
+    let response = client
+        .post(format!("{url}/login"))
+        .header("cookie", &base)
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    expect(&response, "/mfa/challenge", "password")?;
+    let session = set_cookie(&response, "portcullis");
+    let cookies = format!("{base}; portcullis={session}");
+    let response = get(client, &format!("{url}/mfa/challenge"), &cookies).await?;
+    if response.status() != 200 {
+        return Err(format!("challenge page {}", response.status().as_u16()));
+    }
+    let code = format!("{:06}", secret.code_at(step_of(UnixTime(now_secs()))));
+    let response = client
+        .post(format!("{url}/mfa/challenge"))
+        .header("cookie", &cookies)
+        .form(&[("csrf", csrf.as_str()), ("code", &code)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    expect(&response, "/", "code")?;
+    let session = set_cookie(&response, "portcullis");
+    let cookies = format!("{base}; portcullis={session}");
+    let response = get(client, &format!("{url}/"), &cookies).await?;
+    expect(&response, "/oauth2/continue", "start page")?;
+    let response = get(client, &format!("{url}/oauth2/continue"), &cookies).await?;
+    let html = response.text().await.map_err(|e| e.to_string())?;
+    let back = html
+        .split("id=\"return\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
+        .ok_or("no way back to the service")?;
+    let code = code_of(&back).ok_or("no code")?;
+    let tokens = service.exchange(client, &code).await?;
+    if tokens["id_token"].is_string() {
+        Ok(())
+    } else {
+        Err("no id_token".to_owned())
+    }
+}
+
+async fn oidc_login(service: &Service, invites: &str, password: &str, concurrency: usize) {
+    let invites = read_invites(invites);
+    let setup_started = Instant::now();
+    let users = enroll_many(&service.url, &invites, password, concurrency).await;
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+    let last_step = users.iter().map(|u| u.2).max().unwrap_or(i64::MIN);
+    let waited = Instant::now();
+    for _ in 0..400 {
+        if step_of(UnixTime(now_secs())) > last_step {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "oidc_login_setup users {} setup_seconds {setup_seconds:.1} waited_seconds {:.1}",
+        users.len(),
+        waited.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let workers: Vec<Measured> = (0..concurrency)
+        .map(|i| {
+            let (service, password) = (service.clone(), password.to_owned());
+            let mine: Vec<(String, TotpSecret)> = users
+                .iter()
+                .skip(i)
+                .step_by(concurrency)
+                .map(|u| (u.0.clone(), u.1.clone()))
+                .collect();
+            tokio::spawn(async move {
+                let client = client();
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                for (email, secret) in &mine {
+                    let sent = Instant::now();
+                    match oidc_login_once(&client, &service, email, &password, secret).await {
+                        Ok(()) => latencies.push(sent.elapsed()),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    report("oidc_login", started, workers).await;
 }
