@@ -578,6 +578,12 @@ async fn an_app_login_steps_up_to_the_security_key_for_a_service_that_asks() {
     chrome.goto(&app, "/mfa/setup/app").await;
     chrome.click("input[name=phone][value=android]").await;
     chrome.click("main form button[type=submit]").await;
+    // The QR page (its path holds the setup's id).
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !chrome.path().await.starts_with("/mfa/setup/app/") {
+        assert!(tokio::time::Instant::now() < deadline, "the QR page never came");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let secret = chrome
         .client
         .find(Locator::Css("button[data-copy]"))

@@ -179,9 +179,9 @@ async fn sign_in_and_get_tokens(kind: portcullis_testkit::Kind) {
     assert_eq!(location(&response), "/mfa/challenge");
     let code = next_code(&app, &anna.secret);
     let response = anna.browser.post("/mfa/challenge", &[("code", &code)]).await;
-    assert_eq!(location(&response), "/");
+    assert_eq!(location(&response), "/oauth2/continue", "the service is waiting");
     let response = anna.browser.get("/").await;
-    assert_eq!(location(&response), "/oauth2/continue");
+    assert_eq!(location(&response), "/oauth2/continue", "the start page sends on too");
     let (status, html) = anna.browser.get_text("/oauth2/continue").await;
     assert_eq!(
         status,

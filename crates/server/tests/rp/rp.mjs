@@ -196,9 +196,9 @@ async function authorize(browser, extra = {}, { login = true } = {}) {
     check(response.headers.get('location') === '/mfa/challenge', 'the password leads to the code', response.status);
     step = await browser.visit('/mfa/challenge');
     response = await browser.submit(step.page, step.html, 'code', { code: totpNow() });
-    check(response.headers.get('location') === '/', 'the code is accepted', response.status);
-    step = await browser.visit('/');
-    check(step.page?.pathname === '/oauth2/continue', 'back to the waiting request', step.page?.href);
+    check(response.headers.get('location') === '/oauth2/continue', 'the code is accepted, back to the waiting request', response.status);
+    step = await browser.visit('/oauth2/continue');
+    check(step.page?.pathname === '/oauth2/continue', 'the waiting request is answered', step.page?.href);
     const link = /<a id="return" href="([^"]*)"/.exec(step.html);
     check(link, 'the "return" link on /oauth2/continue');
     step = { redirect: new URL(unescape(link[1])) };

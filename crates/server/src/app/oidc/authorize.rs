@@ -107,21 +107,31 @@ impl App {
         session: Option<&CurrentSession>,
         client: &Client,
     ) -> Result<Authorize, AppError> {
-        let Some((hash, request)) = self.waiting_request(handle).await? else {
-            return Ok(Authorize::Gone);
-        };
-        let Some(service) = self
-            .store
-            .read()
-            .await?
-            .find_client(&request.client_id)
-            .await?
-            .filter(|c| c.enabled)
-        else {
+        let Some((hash, request, service)) = self.waiting_request_and_client(handle).await? else {
             return Ok(Authorize::Gone);
         };
         self.answer(&service, request, Some((hash, handle)), session, client)
             .await
+    }
+
+    /// A waiting request and its (enabled) service, read together.
+    async fn waiting_request_and_client(
+        &self,
+        handle: &str,
+    ) -> Result<Option<(TokenHash, AuthorizeRequest, ClientRecord)>, AppError> {
+        let Ok(token) = PlainToken::parse(TokenKind::AuthRequest, handle) else {
+            return Ok(None);
+        };
+        let hash = token.hash();
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        let Some(params) = tx.find_auth_request(&hash, now).await? else {
+            return Ok(None);
+        };
+        let request: AuthorizeRequest =
+            serde_json::from_str(&params).map_err(|e| AppError::Internal(format!("stored request: {e}")))?;
+        let service = tx.find_client(&request.client_id).await?.filter(|c| c.enabled);
+        Ok(service.map(|service| (hash, request, service)))
     }
 
     async fn waiting_request(&self, handle: &str) -> Result<Option<(TokenHash, AuthorizeRequest)>, AppError> {
@@ -224,14 +234,17 @@ impl App {
         let Some(session) = session.filter(|s| s.stage == LoginStage::Authenticated) else {
             return Ok(next_step(request, None, false, now));
         };
-        let mut tx = self.store.read().await?;
-        let has_key = request.acr == Acr::Phr && tx.mfa_summary(session.user.id).await?.keys > 0;
-        let consent_needed = service.consent
-            && !tx
-                .find_consent(session.user.id, &service.id)
-                .await?
-                .is_some_and(|given| request.scope.within(&given));
-        drop(tx);
+        let (mut has_key, mut consent_needed) = (false, false);
+        // Most services need neither fact: then no database round trip.
+        if request.acr == Acr::Phr || service.consent {
+            let mut tx = self.store.read().await?;
+            has_key = request.acr == Acr::Phr && tx.mfa_summary(session.user.id).await?.keys > 0;
+            consent_needed = service.consent
+                && !tx
+                    .find_consent(session.user.id, &service.id)
+                    .await?
+                    .is_some_and(|given| request.scope.within(&given));
+        }
         let facts = SessionFacts {
             authenticated: true,
             auth_time: session.created_at,

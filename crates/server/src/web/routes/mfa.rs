@@ -241,9 +241,14 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Where a passed challenge leads: the page that asked for it, else the start page.
-fn after_challenge(next: Option<&str>) -> &'static str {
-    next_path(next).unwrap_or("/")
+/// Where a passed challenge leads: the page that asked for it; else a service waiting for this login;
+/// else the start page.
+fn after_challenge(next: Option<&str>, state: &AppState, headers: &axum::http::HeaderMap) -> &'static str {
+    next_path(next).unwrap_or(if super::oidc::waiting(state, headers) {
+        "/oauth2/continue"
+    } else {
+        "/"
+    })
 }
 
 async fn view_challenge(
@@ -313,6 +318,7 @@ async fn challenge_view(
 async fn view_challenge_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Query(query): Query<NextQuery>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
@@ -323,7 +329,7 @@ async fn view_challenge_post(
     let next = query.next.as_deref();
     match state.app.verify_totp_login(session, &form.code, &ctx.client).await {
         Ok(token) => Ok(see_other_with_cookie(
-            after_challenge(next),
+            after_challenge(next, &state, &headers),
             &state.cookies.set(state.cookies.session, Some(token.expose()), true),
         )),
         Err(err) if err.is_internal() => Err(err.into()),
@@ -518,6 +524,7 @@ async fn key_login_start(
 async fn view_challenge_key_post(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Query(query): Query<NextQuery>,
     Form(form): Form<KeyAnswerForm>,
 ) -> Result<Response, WebError> {
@@ -531,7 +538,7 @@ async fn view_challenge_key_post(
         .await
     {
         Ok(token) => Ok(see_other_with_cookie(
-            after_challenge(query.next.as_deref()),
+            after_challenge(query.next.as_deref(), &state, &headers),
             &state.cookies.set(state.cookies.session, Some(token.expose()), true),
         )),
         Err(err) if err.is_internal() || matches!(err, AppError::WrongStage) => Err(err.into()),
