@@ -1210,11 +1210,9 @@ async fn oidc_login_once(
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    expect(&response, "/", "code")?;
+    expect(&response, "/oauth2/continue", "code")?;
     let session = set_cookie(&response, "portcullis");
     let cookies = format!("{base}; portcullis={session}");
-    let response = get(client, &format!("{url}/"), &cookies).await?;
-    expect(&response, "/oauth2/continue", "start page")?;
     let response = get(client, &format!("{url}/oauth2/continue"), &cookies).await?;
     let html = response.text().await.map_err(|e| e.to_string())?;
     let back = html
