@@ -429,6 +429,27 @@ async fn public_clients_need_pkce_and_no_secret() {
         .await
         .unwrap();
     assert!(client.secret.is_none());
+    // A single-page app calls the token endpoint from another origin (CORS; no cookies involved).
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, format!("{}/oauth2/token", app.address))
+        .header("origin", "https://spa.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let login_page = reqwest::Client::new()
+        .get(format!("{}/login", app.address))
+        .header("origin", "https://spa.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        login_page.headers().get("access-control-allow-origin").is_none(),
+        "pages are not for scripts"
+    );
     let anna = person(&app, "anna@example.com", None).await;
     let mut path = authorize_path(&client.client.id, &[]);
     path = path.replace(

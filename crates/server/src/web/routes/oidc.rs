@@ -30,18 +30,29 @@ use crate::web::i18n::Arg;
 use crate::web::views::{ConsentView, ErrorView, LogoutFields, LogoutView, NeedsKeyView, ReturnView, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    // What a service running in a browser (a public client: a single-page app with PKCE) calls from
+    // JavaScript: any origin may, since none of these uses cookies — the code, the PKCE verifier, the
+    // refresh token or the bearer token is the credential.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600));
+    let for_scripts = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/oauth2/jwks", get(jwks))
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/userinfo", get(userinfo).post(userinfo))
+        .route("/oauth2/revoke", post(revoke))
+        .layer(cors);
+    Router::new()
+        .merge(for_scripts)
         .route("/oauth2/authorize", get(authorize_get).post(authorize_post))
         .route("/oauth2/continue", get(view_continue))
         .route("/oauth2/consent", get(view_consent).post(view_consent_post))
         .route("/oauth2/needs-key", get(view_needs_key))
         .route("/oauth2/cancel", post(view_cancel_post))
-        .route("/oauth2/token", post(token))
-        .route("/oauth2/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/introspect", post(introspect))
-        .route("/oauth2/revoke", post(revoke))
         .route("/oauth2/logout", get(view_logout).post(view_logout_post))
 }
 
