@@ -131,15 +131,30 @@ fn policy(client: &ClientRecord) -> ClientPolicy {
 /// Appends the response parameters to a redirect URI (which may have a query of its own).
 fn with_params(uri: &str, params: &[(&str, Option<&str>)]) -> Result<String, AppError> {
     let mut url = Url::parse(uri).map_err(|e| AppError::Internal(format!("stored redirect URI: {e}")))?;
-    {
-        let mut query = url.query_pairs_mut();
-        for (name, value) in params {
-            if let Some(value) = value {
-                query.append_pair(name, value);
-            }
-        }
+    let present: Vec<(&str, &str)> = params.iter().filter_map(|(n, v)| v.map(|v| (*n, v))).collect();
+    if !present.is_empty() {
+        url.query_pairs_mut().extend_pairs(present);
     }
     Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_params;
+
+    #[test]
+    fn response_parameters_join_the_redirect_uris_own_query() {
+        let to = |uri, params: &[(&str, Option<&str>)]| with_params(uri, params).unwrap();
+        assert_eq!(to("https://s.example/", &[("state", None)]), "https://s.example/");
+        assert_eq!(
+            to("https://s.example/cb", &[("code", Some("a b")), ("state", None)]),
+            "https://s.example/cb?code=a+b"
+        );
+        assert_eq!(
+            to("https://s.example/cb?x=1", &[("state", Some("&"))]),
+            "https://s.example/cb?x=1&state=%26"
+        );
+    }
 }
 
 fn new_id() -> Result<String, AppError> {
