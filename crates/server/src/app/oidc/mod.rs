@@ -138,6 +138,17 @@ fn with_params(uri: &str, params: &[(&str, Option<&str>)]) -> Result<String, App
     Ok(url.to_string())
 }
 
+fn new_id() -> Result<String, AppError> {
+    Ok(hex::encode(random::bytes::<16>()?))
+}
+
+impl App {
+    /// The issuer's endpoint at `path` (e.g. `/oauth2/token`).
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_params;
@@ -154,16 +165,5 @@ mod tests {
             to("https://s.example/cb?x=1", &[("state", Some("&"))]),
             "https://s.example/cb?x=1&state=%26"
         );
-    }
-}
-
-fn new_id() -> Result<String, AppError> {
-    Ok(hex::encode(random::bytes::<16>()?))
-}
-
-impl App {
-    /// The issuer's endpoint at `path` (e.g. `/oauth2/token`).
-    pub fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer())
     }
 }
