@@ -312,6 +312,14 @@ async fn refusals_carry_the_rfc_error_codes() {
     let response = b.get(&authorize_path("no-such-client", &[])).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(location(&response).is_empty());
+    // A parameter sent twice (RFC 6749 §3.1): refused, and not redirected.
+    let twice = format!(
+        "{}&redirect_uri=https%3A%2F%2Fevil.example%2F",
+        authorize_path(&service.id, &[])
+    );
+    let response = b.get(&twice).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(location(&response).is_empty());
 
     // Errors about the request itself go back to the service with state.
     let error_of = |response: &reqwest::Response| param(location(response), "error");
@@ -398,6 +406,16 @@ async fn refusals_carry_the_rfc_error_codes() {
     // Unsupported and missing grant types, a body that is not a form.
     let (_, err) = service.post("/oauth2/token", &[("grant_type", "password")]).await;
     assert_eq!(err["error"], "unsupported_grant_type");
+    let (status, err) = service
+        .post(
+            "/oauth2/token",
+            &[("grant_type", "client_credentials"), ("grant_type", "refresh_token")],
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
     let (status, err) = service.post("/oauth2/token", &[]).await;
     assert_eq!(
         (status, err["error"].as_str()),

@@ -119,33 +119,16 @@ impl App {
         &self,
         handle: &str,
     ) -> Result<Option<(TokenHash, AuthorizeRequest, ClientRecord)>, AppError> {
-        let Ok(token) = PlainToken::parse(TokenKind::AuthRequest, handle) else {
-            return Ok(None);
-        };
-        let hash = token.hash();
-        let now = self.now();
         let mut tx = self.store.read().await?;
-        let Some(params) = tx.find_auth_request(&hash, now).await? else {
+        let Some((hash, request)) = waiting_in(&mut tx, handle, self.now()).await? else {
             return Ok(None);
         };
-        let request: AuthorizeRequest =
-            serde_json::from_str(&params).map_err(|e| AppError::Internal(format!("stored request: {e}")))?;
         let service = tx.find_client(&request.client_id).await?.filter(|c| c.enabled);
         Ok(service.map(|service| (hash, request, service)))
     }
 
     async fn waiting_request(&self, handle: &str) -> Result<Option<(TokenHash, AuthorizeRequest)>, AppError> {
-        let Ok(token) = PlainToken::parse(TokenKind::AuthRequest, handle) else {
-            return Ok(None);
-        };
-        let hash = token.hash();
-        let now = self.now();
-        let Some(params) = self.store.read().await?.find_auth_request(&hash, now).await? else {
-            return Ok(None);
-        };
-        let request: AuthorizeRequest =
-            serde_json::from_str(&params).map_err(|e| AppError::Internal(format!("stored request: {e}")))?;
-        Ok(Some((hash, request)))
+        waiting_in(&mut self.store.read().await?, handle, self.now()).await
     }
 
     /// Decides and acts: a code, an error for the service, or an interaction with the user.
@@ -374,4 +357,22 @@ impl App {
             ],
         )
     }
+}
+
+/// The request kept under a browser's handle, if it is well-formed, known and not expired.
+async fn waiting_in(
+    tx: &mut Tx,
+    handle: &str,
+    now: UnixTime,
+) -> Result<Option<(TokenHash, AuthorizeRequest)>, AppError> {
+    let Ok(token) = PlainToken::parse(TokenKind::AuthRequest, handle) else {
+        return Ok(None);
+    };
+    let hash = token.hash();
+    let Some(params) = tx.find_auth_request(&hash, now).await? else {
+        return Ok(None);
+    };
+    let request: AuthorizeRequest =
+        serde_json::from_str(&params).map_err(|e| AppError::Internal(format!("stored request: {e}")))?;
+    Ok(Some((hash, request)))
 }

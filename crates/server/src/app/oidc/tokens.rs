@@ -127,24 +127,8 @@ impl App {
             Redeemed::Reused(record) => {
                 // RFC 6749 §4.1.2: a code used twice revokes what was issued from it.
                 let grant = tx.find_grant(&record.grant_id).await?;
-                if tx.revoke_grant(&record.grant_id, now, "code_reused").await?
-                    && let Some(grant) = &grant
-                {
-                    self.notify_logout(&mut tx, std::slice::from_ref(grant), now).await?;
-                }
-                let detail = json!({ "client_id": service.id, "grant": record.grant_id });
-                let user = grant.map(|g| g.user_id);
-                tx.append_audit(&event(
-                    now,
-                    "oidc_code_reused",
-                    None,
-                    user,
-                    None,
-                    &Client::default(),
-                    detail,
-                ))
-                .await?;
-                tx.commit().await?;
+                self.revoke_replayed(tx, grant, &service.id, &record.grant_id, "oidc_code_reused", now)
+                    .await?;
                 return Err(OidcError::grant("the code was used already; what it issued is revoked"));
             }
             Redeemed::Fresh(record) => record,
@@ -194,24 +178,8 @@ impl App {
                 let grant = tx.find_grant(&record.grant_id).await?;
                 if grant.as_ref().is_some_and(|g| g.client_id == service.id) {
                     // A rotated token came back: whoever holds the family, it is compromised.
-                    if tx.revoke_grant(&record.grant_id, now, "refresh_token_reused").await?
-                        && let Some(grant) = &grant
-                    {
-                        self.notify_logout(&mut tx, std::slice::from_ref(grant), now).await?;
-                    }
-                    let detail = json!({ "client_id": service.id, "grant": record.grant_id });
-                    let user = grant.map(|g| g.user_id);
-                    tx.append_audit(&event(
-                        now,
-                        "oidc_refresh_reused",
-                        None,
-                        user,
-                        None,
-                        &Client::default(),
-                        detail,
-                    ))
-                    .await?;
-                    tx.commit().await?;
+                    self.revoke_replayed(tx, grant, &service.id, &record.grant_id, "oidc_refresh_reused", now)
+                        .await?;
                 }
                 return Err(OidcError::grant(
                     "the refresh token was used already; its family is revoked",
@@ -305,6 +273,31 @@ impl App {
             id_token: None,
             scope: scope.to_string(),
         })
+    }
+
+    /// A code or refresh token came back after its use: its grant is revoked (the services that
+    /// registered for it are told), the replay is audited as `kind`, and that is committed.
+    async fn revoke_replayed(
+        &self,
+        mut tx: Tx,
+        grant: Option<GrantRecord>,
+        client_id: &str,
+        grant_id: &str,
+        kind: &str,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
+        let why = kind.trim_start_matches("oidc_");
+        if tx.revoke_grant(grant_id, now, why).await?
+            && let Some(grant) = &grant
+        {
+            self.notify_logout(&mut tx, std::slice::from_ref(grant), now).await?;
+        }
+        let detail = json!({ "client_id": client_id, "grant": grant_id });
+        let user = grant.map(|g| g.user_id);
+        tx.append_audit(&event(now, kind, None, user, None, &Client::default(), detail))
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn new_refresh_token(

@@ -9,7 +9,7 @@ use portcullis_core::LoginStage;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{form_message, see_other_with_cookie};
+use super::{Empty, form_message, see_other_with_cookie};
 use crate::app::AppError;
 use crate::web::AppState;
 use crate::web::context::Ctx;
@@ -110,10 +110,6 @@ async fn view_login_post(
         }
     }
 }
-
-/// The logout form carries nothing but its CSRF field.
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_logout_post(
     State(state): State<AppState>,

@@ -18,7 +18,7 @@ use portcullis_core::security_key::{MfaKind, UserVerification, first_method};
 use portcullis_core::totp::Phone;
 use serde::Deserialize;
 
-use super::{form_message, see_other, see_other_with_cookie};
+use super::{Empty, form_message, see_other, see_other_with_cookie};
 use crate::app::AppError;
 use crate::app::login::CurrentSession;
 use crate::app::security_key::KeyCeremony;
@@ -108,9 +108,6 @@ async fn view_mfa_setup(
         },
     ))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_finish_post(
     State(state): State<AppState>,

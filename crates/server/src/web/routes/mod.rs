@@ -47,6 +47,10 @@ pub async fn not_found() -> WebError {
     WebError::NotFound
 }
 
+/// A form that carries nothing but its CSRF field (logout, confirmations, one-button actions).
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
 /// The disable / enable form of an account (administrators' and customer service's pages).
 #[derive(serde::Deserialize)]
 pub struct StatusForm {

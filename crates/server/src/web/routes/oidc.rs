@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::{see_other, see_other_with_cookie};
+use super::{Empty, see_other, see_other_with_cookie};
 use crate::app::oidc::{Authorize, ClientAuth, Interaction, LogoutParams, LogoutRefusal, OidcError, TokenParams};
 use crate::web::AppState;
 use crate::web::context::{Ctx, cookie};
@@ -344,9 +344,6 @@ async fn view_needs_key(State(state): State<AppState>, ctx: Ctx, headers: Header
     }
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 async fn view_cancel_post(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -579,22 +576,12 @@ async fn logout(state: AppState, ctx: Ctx, params: LogoutParams, confirmed: bool
         Ok(plan) => plan,
         Err(LogoutRefusal::Internal(err)) => return Err(err.into()),
         Err(refusal) => {
-            let page = ctx.page(&state);
-            let message = match refusal {
-                LogoutRefusal::UnregisteredRedirect | LogoutRefusal::RedirectWithoutClient => {
-                    page.tr.t("oidc-refused-redirect")
-                }
-                LogoutRefusal::UnknownClient => page.tr.t("oidc-refused-unknown-client"),
-                _ => page.tr.t("error-bad-request"),
+            let key = match refusal {
+                LogoutRefusal::UnregisteredRedirect | LogoutRefusal::RedirectWithoutClient => "oidc-refused-redirect",
+                LogoutRefusal::UnknownClient => "oidc-refused-unknown-client",
+                _ => "error-bad-request",
             };
-            return Ok(render(
-                StatusCode::BAD_REQUEST,
-                &ErrorView {
-                    page,
-                    message,
-                    reference: String::new(),
-                },
-            ));
+            return Ok(error_page(&state, &ctx, StatusCode::BAD_REQUEST, key));
         }
     };
     if let Some(session) = &ctx.session {
@@ -626,32 +613,22 @@ async fn logout(state: AppState, ctx: Ctx, params: LogoutParams, confirmed: bool
         state.app.logout(session, &ctx.client).await?;
     }
     let clear = state.cookies.set(state.cookies.session, None, true);
-    match plan.redirect {
-        Some(url) if confirmed => {
-            let mut page = ctx.page(&state);
-            page.user_name = None;
-            page.menu = false;
-            let mut response = render(StatusCode::OK, &ReturnView { page, url });
-            set_cookie(&mut response, &clear);
-            Ok(response)
-        }
-        Some(url) => Ok(see_other_with_cookie(&url, &clear)),
-        None => {
-            let mut page = ctx.page(&state);
-            page.user_name = None;
-            page.menu = false;
-            page.admin_menu = false;
-            page.support_menu = false;
-            let mut response = render(
-                StatusCode::OK,
-                &LogoutView {
-                    page,
-                    confirm: None,
-                    question: String::new(),
-                },
-            );
-            set_cookie(&mut response, &clear);
-            Ok(response)
-        }
-    }
+    // The page after logging out has no menu and no name: the session is gone.
+    let mut page = ctx.page(&state);
+    page.user_name = None;
+    (page.menu, page.admin_menu, page.support_menu) = (false, false, false);
+    let mut response = match plan.redirect {
+        Some(url) if !confirmed => return Ok(see_other_with_cookie(&url, &clear)),
+        Some(url) => render(StatusCode::OK, &ReturnView { page, url }),
+        None => render(
+            StatusCode::OK,
+            &LogoutView {
+                page,
+                confirm: None,
+                question: String::new(),
+            },
+        ),
+    };
+    set_cookie(&mut response, &clear);
+    Ok(response)
 }

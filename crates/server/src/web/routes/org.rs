@@ -14,7 +14,7 @@ use portcullis_store::records::AuditEvent;
 use serde::Deserialize;
 
 use super::profile::logged_in;
-use super::{format_utc, parse_date, see_other};
+use super::{Empty, format_utc, parse_date, see_other};
 use crate::app::AppError;
 use crate::app::org::AUDIT_PAGE_MAX;
 use crate::i18n::{Arg, Tr};
@@ -253,9 +253,6 @@ async fn view_member(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Str
     }
     Ok(render(StatusCode::OK, &member_view(&state, &ctx, &id, None).await?))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 /// After an action on a member: their page again, with what happened.
 async fn done(state: &AppState, ctx: &Ctx, id: &str, notice: &str) -> Result<Response, WebError> {

@@ -10,7 +10,7 @@ use portcullis_core::api_token::Scope;
 use serde::Deserialize;
 
 use super::profile::logged_in;
-use super::{format_utc, see_other};
+use super::{Empty, format_utc, see_other};
 use crate::app::AppError;
 use crate::app::api_tokens::{NewApiToken, is_live};
 use crate::web::AppState;
@@ -140,9 +140,6 @@ async fn view_tokens_post(
         Err(err) => Err(err.into()),
     }
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_revoke_post(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use portcullis_core::{LoginStage, OrgRole};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{form_message, format_utc, see_other, see_other_with_cookie};
+use super::{Empty, form_message, format_utc, see_other, see_other_with_cookie};
 use crate::app::AppError;
 use crate::app::login::CurrentSession;
 use crate::web::AppState;
@@ -188,9 +188,6 @@ async fn view_reset(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
     }
     Ok(render(StatusCode::OK, &ResetView { page: ctx.page(&state) }))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_reset_post(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use portcullis_core::UnixTime;
 use serde::Deserialize;
 
 use super::profile::logged_in;
-use super::{form_message, format_utc, see_other};
+use super::{Empty, form_message, format_utc, see_other};
 use crate::app::AppError;
 use crate::app::login::CurrentSession;
 use crate::i18n::Tr;
@@ -254,9 +254,6 @@ async fn view_reset_post(
         Err(err) => Err(err.into()),
     }
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_unlock_post(
     State(state): State<AppState>,

@@ -15,7 +15,7 @@ use portcullis_store::oidc::ClientRecord;
 use serde::Deserialize;
 
 use super::profile::logged_in;
-use super::{form_message, see_other};
+use super::{Empty, form_message, see_other};
 use crate::app::AppError;
 use crate::app::clients::ClientSettings;
 use crate::app::login::CurrentSession;
@@ -306,9 +306,6 @@ async fn view_client_post(
     let view = client_page(&state, &ctx, session, &id, Some(form.fields()), Outcome::Error(refused)).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn view_secret_post(
     State(state): State<AppState>,
